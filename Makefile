@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ipttrace top-level Makefile.  Everything built goes under build/.
+#   make deps       install the Debian packages the build, tests and lab need
+#   make            build/ipttrace (BPF object, skeleton, CLI)
+#   make kmod       build/kmod/<release>/ipttrace.ko for KDIR (default: running kernel)
+#   make check      deps + build + host unit tests + lab tests on 6.1 and 6.12
+#   make lab KVER=6.1 CMD='...'   run one command in a lab VM
+#   make demo       a traced Docker-style host in the lab
+#   make bench      overhead/throughput table (lab)
+#   make fuzz       libFuzzer on the event decoder and the iptables-save parser
+#   make install [DESTDIR= prefix=], make clean
+#   V=1             show full commands
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BUILD   ?= build
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+prefix  ?= /usr/local
+KDIR    ?= /lib/modules/$(shell uname -r)/build
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
+
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
+LDLIBS  := -l:libbpf.a -lelf -lz -lpcap
+BPF_CFLAGS := -g -O2 -Wall -mcpu=v3 -target bpf -D__TARGET_ARCH_$(ARCH) \
+	      -I$(dir $(VMLINUX_H)) -Iinclude -Ibpf
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# everything but main(): linked into the unit tests and fuzzers
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
+	libcmocka-dev make gcc pkg-config kmod iproute2 iptables nftables \
+	qemu-system-x86 busybox-static cpio xz-utils python3 sparse \
+	linux-image-amd64 linux-headers-amd64 \
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
+	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps
+
+.PHONY: all deps kmod lab-kmods check unit lab demo bench fuzz install clean vmlinux
+
+all: $(BUILD)/ipttrace
+
+deps:
+	@missing=; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BUILD)/ipttrace.bpf.o: bpf/ipttrace.bpf.c $(wildcard bpf/*.h) include/ipttrace.h $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/ipttrace.skel.h: $(BUILD)/ipttrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ipttrace_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/ipttrace.h $(BUILD)/ipttrace.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/ipttrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- kernel module ----
+kmod:
+	$(Q)$(MAKE) -s -C kmod KDIR=$(KDIR) OUT=$(abspath $(BUILD))/kmod/$$($(MAKE) -s -C $(KDIR) kernelrelease)
+
+# the module for every lab kernel installed on this machine
+LAB_KRELS = $(shell tests/lab/kernels)
+lab-kmods:
+	$(Q)for r in $(LAB_KRELS); do \
+		$(MAKE) -s -C kmod KDIR=/usr/src/linux-headers-$$r OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
+	done
+
+# ---- tests ----
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)tests/unit/run $(UNIT_BINS)
+
+lab: all lab-kmods
+	$(Q)tests/lab/vm $(if $(CPUS),-c $(CPUS)) $(or $(KVER),6.1) '$(CMD)'
+
+check: deps
+	$(Q)$(MAKE) all lab-kmods
+	$(Q)tests/check
+
+demo: deps
+	$(Q)$(MAKE) all lab-kmods
+	$(Q)tests/lab/vm 6.12 tests/lab/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) all lab-kmods
+	$(Q)tests/lab/vm -c 2 $(or $(KVER),6.12) tests/lab/bench.sh
+
+fuzz:
+	$(Q)tests/fuzz/run
+
+# regenerate the committed vmlinux.h from a kernel image with BTF
+vmlinux:
+	$(BPFTOOL) btf dump file $(or $(VMLINUX),/sys/kernel/btf/vmlinux) format c > $(VMLINUX_H)
+
+install: $(BUILD)/ipttrace
+	install -D -m 0755 $(BUILD)/ipttrace $(DESTDIR)$(prefix)/sbin/ipttrace
+	@for d in $(wildcard $(BUILD)/kmod/*/ipttrace.ko); do \
+		r=$$(basename $$(dirname $$d)); \
+		install -D -m 0644 $$d $(DESTDIR)$(prefix)/lib/ipttrace/kmod/$$r/ipttrace.ko; \
+	done
+
+clean:
+	rm -rf $(BUILD)

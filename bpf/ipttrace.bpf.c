@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipttrace BPF side.
+ *
+ *  - fentry/fexit (or kprobe/kretprobe) on ipt_do_table and ip6t_do_table:
+ *    a per-CPU stack of frames times each table call; in trace mode a call
+ *    on an skb with nf_trace set yields a verdict event, in latency mode
+ *    every call feeds a log2 histogram.
+ *  - kprobe on nf_log_trace: one rule step per call, read from the variadic
+ *    arguments ("TRACE: %s:%s:%s:%u", table, chain, comment, rulenum).
+ *  - kprobe on ipttrace.ko's ipttrace_packet_selected(): the packet event,
+ *    and the trace id that the later steps find by skb address.
+ *  - fentry/fexit (or kprobes) on xt_replace_table: a ruleset generation
+ *    counter, so userspace never pairs a step with the wrong rule text.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "ipttrace.h"
+#include "kernel_types.bpf.h"
+#include "packet.bpf.h"
+
+/* Set by userspace before load. */
+const volatile struct {
+	bool trace;	/* steps, verdicts, packet events */
+	bool latency;	/* histograms of every do_table call */
+	/*
+	 * ipt_do_table(skb, state, table) became ipt_do_table(priv, skb, state)
+	 * in 5.16 ("netfilter: x_tables: pass table pointer via nf_hook_ops");
+	 * userspace reads which one this kernel has from BTF.
+	 */
+	bool args_skb_first;
+} cfg = {};
+
+/* Read by userspace through the mmap'ed .bss. */
+__u64 lost_events;	/* ring buffer full */
+__u64 stack_overflows;	/* do_table nested deeper than IPTT_MAX_DEPTH */
+__u64 next_id;
+/* xt_replace_table() calls: odd while one is in progress */
+__u32 ruleset_gen;
+
+struct frame {
+	__u64 start_ns;
+	__u64 skb;
+	__u64 table;
+	__u64 state;
+	__u32 gen;
+	__u8 hook;
+	__u8 pf;
+	__u8 traced;
+	__u8 pad;
+	struct iptt_tuple tuple;
+};
+
+struct cpu_stack {
+	__u32 depth;
+	__u32 pad;
+	struct frame f[IPTT_MAX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by userspace */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_stack);
+} stacks SEC(".maps");
+
+/* skb address -> trace id; addresses are reused, so LRU and overwrite */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} skb_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct iptt_hist_key);
+	__type(value, struct iptt_hist);
+} hists SEC(".maps");
+
+static __always_inline struct cpu_stack *this_stack(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&stacks, &zero);
+}
+
+static __always_inline void *reserve(__u64 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		__sync_fetch_and_add(&lost_events, 1);
+	return e;
+}
+
+static __always_inline void fill_hdr(struct iptt_hdr *h, __u32 kind, __u64 id)
+{
+	h->kind = kind;
+	h->cpu = bpf_get_smp_processor_id();
+	h->id = id;
+	h->time_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 new_id(__u64 skb)
+{
+	__u64 id = __sync_fetch_and_add(&next_id, 1) + 1;
+
+	bpf_map_update_elem(&skb_ids, &skb, &id, BPF_ANY);
+	return id;
+}
+
+static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
+					const struct net *net,
+					const struct net_device *in,
+					const struct net_device *out,
+					__u8 family, __u8 hook, __u8 origin)
+{
+	struct iptt_packet *e = reserve(sizeof(*e));
+
+	if (!e)
+		return;
+	__builtin_memset(&e->skb, 0, sizeof(*e) - sizeof(e->hdr));
+	fill_hdr(&e->hdr, IPTT_EV_PACKET, id);
+	e->skb = (__u64)skb;
+	e->netns = BPF_CORE_READ(net, ns.inum);
+	e->mark = BPF_CORE_READ(skb, mark);
+	e->len = BPF_CORE_READ(skb, len);
+	e->family = family;
+	e->hook = hook;
+	e->origin = origin;
+	if (in)
+		bpf_probe_read_kernel_str(e->in, sizeof(e->in), in->name);
+	if (out)
+		bpf_probe_read_kernel_str(e->out, sizeof(e->out), out->name);
+	read_tuple(skb, family, &e->tuple);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---- ipt_do_table / ip6t_do_table ---- */
+
+static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
+{
+	const struct nf_hook_state *state;
+	const struct sk_buff *skb;
+	struct cpu_stack *st;
+	struct frame *fr;
+	__u64 table;
+	__u32 d;
+
+	st = this_stack();
+	if (!st)
+		return;
+	d = st->depth;
+	st->depth = d + 1;	/* counted even when full: exit pops it */
+	if (d >= IPTT_MAX_DEPTH) {
+		__sync_fetch_and_add(&stack_overflows, 1);
+		return;
+	}
+	if (cfg.args_skb_first) {
+		skb = (void *)a0;
+		state = (void *)a1;
+		table = a2;
+	} else {
+		table = a0;
+		skb = (void *)a1;
+		state = (void *)a2;
+	}
+	fr = &st->f[d];
+	fr->start_ns = bpf_ktime_get_ns();
+	fr->table = table;
+	fr->state = (__u64)state;
+	fr->traced = 0;
+	if (!cfg.trace)
+		return;
+	if (!BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace))
+		return;
+	fr->traced = 1;
+	fr->skb = (__u64)skb;
+	fr->gen = ruleset_gen;
+	fr->hook = BPF_CORE_READ(state, hook);
+	fr->pf = BPF_CORE_READ(state, pf);
+	__builtin_memset(&fr->tuple, 0, sizeof(fr->tuple));
+	read_tuple(skb, fr->pf, &fr->tuple);
+}
+
+/* Bucket of a duration: 0 for 0 ns, else floor(log2(ns)) + 1.  The BPF
+ * backend of LLVM 14 has no count-leading-zeros, hence the shifts. */
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	if (!v)
+		return 0;
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r + 1;
+}
+
+static __always_inline void hist_add(const struct frame *fr, __u64 delta)
+{
+	const struct nf_hook_state *state = (void *)fr->state;
+	const struct xt_table *table = (void *)fr->table;
+	struct iptt_hist_key key = {};
+	struct iptt_hist *h;
+	__u32 slot;
+
+	key.table_addr = fr->table;
+	key.hook = BPF_CORE_READ(state, hook);
+	key.family = BPF_CORE_READ(state, pf);
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		struct iptt_hist init = {};
+
+		bpf_probe_read_kernel_str(init.table, sizeof(init.table),
+					  table->name);
+		init.netns = BPF_CORE_READ(state, net, ns.inum);
+		bpf_map_update_elem(&hists, &key, &init, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h)
+			return;
+	}
+	slot = log2_slot(delta);
+	if (slot >= IPTT_HIST_SLOTS)
+		slot = IPTT_HIST_SLOTS - 1;
+	/* per-CPU value: no other CPU writes it */
+	h->count++;
+	h->sum_ns += delta;
+	h->slots[slot]++;
+}
+
+static __always_inline void table_exit(__u64 ret)
+{
+	struct cpu_stack *st = this_stack();
+	struct iptt_verdict *e;
+	struct frame *fr;
+	__u64 now, *id;
+	__u32 d;
+
+	if (!st || !st->depth)
+		return;
+	d = --st->depth;
+	if (d >= IPTT_MAX_DEPTH)
+		return;
+	fr = &st->f[d];
+	now = bpf_ktime_get_ns();
+
+	if (cfg.latency)
+		hist_add(fr, now - fr->start_ns);
+	if (!cfg.trace || !fr->traced)
+		return;
+	id = bpf_map_lookup_elem(&skb_ids, &fr->skb);
+	if (!id)
+		return;		/* no step was seen: not ours */
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->hdr, IPTT_EV_VERDICT, *id);
+	e->latency_ns = now - fr->start_ns;
+	e->netns = BPF_CORE_READ((struct nf_hook_state *)fr->state, net, ns.inum);
+	e->verdict = ret;
+	e->family = fr->pf;
+	e->hook = fr->hook;
+	e->depth = d;
+	e->pad = 0;
+	bpf_probe_read_kernel_str(e->table, sizeof(e->table),
+				  ((struct xt_table *)fr->table)->name);
+	e->tuple = fr->tuple;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("fentry/ipt_do_table")
+int BPF_PROG(ipt_enter, void *a0, void *a1, void *a2)
+{
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	return 0;
+}
+
+SEC("fexit/ipt_do_table")
+int BPF_PROG(ipt_exit, void *a0, void *a1, void *a2, unsigned int ret)
+{
+	table_exit(ret);
+	return 0;
+}
+
+SEC("fentry/ip6t_do_table")
+int BPF_PROG(ip6t_enter, void *a0, void *a1, void *a2)
+{
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	return 0;
+}
+
+SEC("fexit/ip6t_do_table")
+int BPF_PROG(ip6t_exit, void *a0, void *a1, void *a2, unsigned int ret)
+{
+	table_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/ipt_do_table")
+int BPF_KPROBE(ipt_enter_kp, void *a0, void *a1, void *a2)
+{
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	return 0;
+}
+
+SEC("kretprobe/ipt_do_table")
+int BPF_KRETPROBE(ipt_exit_kp, unsigned int ret)
+{
+	table_exit(ret);
+	return 0;
+}
+
+SEC("kprobe/ip6t_do_table")
+int BPF_KPROBE(ip6t_enter_kp, void *a0, void *a1, void *a2)
+{
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	return 0;
+}
+
+SEC("kretprobe/ip6t_do_table")
+int BPF_KRETPROBE(ip6t_exit_kp, unsigned int ret)
+{
+	table_exit(ret);
+	return 0;
+}
+
+/* ---- rule steps ---- */
+
+static __always_inline __u8 kind_of(const char *c)
+{
+	/* ip_tables' comments[]: "rule", "return", "policy" */
+	if (c[0] == 'p')
+		return IPTT_KIND_POLICY;
+	if (c[0] == 'r' && c[2] == 't')
+		return IPTT_KIND_RETURN;
+	if (c[0] == 'r' && c[2] == 'l')
+		return IPTT_KIND_RULE;
+	return IPTT_KIND_UNKNOWN;
+}
+
+/* six register arguments: more than libbpf 1.1's BPF_KPROBE() unpacks */
+SEC("kprobe/nf_log_trace")
+int nf_log_trace(struct pt_regs *ctx)
+{
+	const struct net *net = (void *)PT_REGS_PARM1(ctx);
+	unsigned int hooknum = PT_REGS_PARM3(ctx);
+	const struct sk_buff *skb = (void *)PT_REGS_PARM4(ctx);
+	const struct net_device *in = (void *)PT_REGS_PARM5(ctx);
+	const struct net_device *out = (void *)IPTT_PT_REGS_PARM6(ctx);
+	const char *table, *chain, *comment;
+	struct cpu_stack *st;
+	struct iptt_rule *e;
+	struct frame *fr;
+	__u64 *idp, id, key = (__u64)skb;
+	__u32 d, rulenum = 0, gen;
+	char kind[IPTT_KIND_LEN] = {};
+	__u8 family;
+
+	if (!cfg.trace)
+		return 0;
+	/* the family comes from the table call we are in, not from pf:
+	 * ipttrace.ko may have rewritten pf to silence the kernel log */
+	st = this_stack();
+	if (!st || !st->depth || st->depth > IPTT_MAX_DEPTH)
+		return 0;
+	d = st->depth - 1;
+	if (d >= IPTT_MAX_DEPTH)
+		return 0;
+	fr = &st->f[d];
+	family = fr->pf;
+
+	idp = bpf_map_lookup_elem(&skb_ids, &key);
+	if (idp) {
+		id = *idp;
+	} else {
+		/* traced by someone else's -j TRACE rule: give it an id too */
+		id = new_id(key);
+		emit_packet(id, skb, net, in, out, family, hooknum,
+			    IPTT_ORIGIN_FOREIGN);
+	}
+
+	bpf_probe_read_kernel(&table, sizeof(table),
+			      (void *)IPTT_VARG(ctx, IPTT_VARG_TABLE));
+	bpf_probe_read_kernel(&chain, sizeof(chain),
+			      (void *)IPTT_VARG(ctx, IPTT_VARG_CHAIN));
+	bpf_probe_read_kernel(&comment, sizeof(comment),
+			      (void *)IPTT_VARG(ctx, IPTT_VARG_COMMENT));
+	bpf_probe_read_kernel(&rulenum, sizeof(rulenum),
+			      (void *)IPTT_VARG(ctx, IPTT_VARG_RULENUM));
+	bpf_probe_read_kernel_str(kind, sizeof(kind), comment);
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->hdr, IPTT_EV_RULE, id);
+	gen = ruleset_gen;
+	e->netns = BPF_CORE_READ(net, ns.inum);
+	e->rulenum = rulenum;
+	e->gen = gen;
+	e->family = family;
+	e->hook = hooknum;
+	e->kind = kind_of(kind);
+	/* the rules this walk used are those of generation gen only if no
+	 * replacement started since the table call began */
+	e->gen_valid = fr->traced && fr->gen == gen && !(gen & 1);
+	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table);
+	bpf_probe_read_kernel_str(e->chain, sizeof(e->chain), chain);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* ---- packets selected by ipttrace.ko ---- */
+
+SEC("kprobe/ipttrace_packet_selected")
+int BPF_KPROBE(packet_selected, const struct sk_buff *skb,
+	       const struct nf_hook_state *state)
+{
+	__u64 id;
+
+	if (!cfg.trace)
+		return 0;
+	id = new_id((__u64)skb);
+	emit_packet(id, skb, BPF_CORE_READ(state, net), BPF_CORE_READ(state, in),
+		    BPF_CORE_READ(state, out), BPF_CORE_READ(state, pf),
+		    BPF_CORE_READ(state, hook), IPTT_ORIGIN_FILTER);
+	return 0;
+}
+
+/* ---- ruleset replacement (iptables-restore, iptables -A, ...) ---- */
+
+static __always_inline void ruleset_begin(void)
+{
+	__sync_fetch_and_add(&ruleset_gen, 1);
+}
+
+/*
+ * xt_replace_table() returns only after every CPU has left the old rules,
+ * so once the counter is even again all walks use the new ones.
+ */
+static __always_inline void ruleset_end(const struct xt_table *table)
+{
+	struct iptt_ruleset *e;
+	__u32 gen = __sync_fetch_and_add(&ruleset_gen, 1) + 1;
+
+	if (!cfg.trace)
+		return;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->hdr, IPTT_EV_RULESET, 0);
+	e->gen = gen;
+	e->family = BPF_CORE_READ(table, af);
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table->name);
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("fentry/xt_replace_table")
+int BPF_PROG(replace_enter, struct xt_table *table)
+{
+	ruleset_begin();
+	return 0;
+}
+
+SEC("fexit/xt_replace_table")
+int BPF_PROG(replace_exit, struct xt_table *table)
+{
+	ruleset_end(table);
+	return 0;
+}
+
+/* kretprobe cannot see the arguments: remember the table per CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} replace_table SEC(".maps");
+
+SEC("kprobe/xt_replace_table")
+int BPF_KPROBE(replace_enter_kp, struct xt_table *table)
+{
+	__u32 zero = 0;
+	__u64 *slot = bpf_map_lookup_elem(&replace_table, &zero);
+
+	if (slot)
+		*slot = (__u64)table;
+	ruleset_begin();
+	return 0;
+}
+
+SEC("kretprobe/xt_replace_table")
+int BPF_KRETPROBE(replace_exit_kp)
+{
+	__u32 zero = 0;
+	__u64 *slot = bpf_map_lookup_elem(&replace_table, &zero);
+
+	if (slot)
+		ruleset_end((const struct xt_table *)*slot);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by bpf/, kmod/ and user/: the ring buffer events, the latency
+ * histogram map, and the /dev/ipttrace ioctl ABI.  Plain fixed-size types
+ * only, so that one definition means the same thing to clang -target bpf,
+ * to the kernel build and to userspace.
+ */
+#ifndef IPTTRACE_H
+#define IPTTRACE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#elif !defined(__VMLINUX_H__)
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#endif
+
+#define IPTT_TABLE_LEN		32	/* XT_TABLE_MAXNAMELEN */
+#define IPTT_CHAIN_LEN		32	/* XT_EXTENSION_MAXNAMELEN (user chain names) */
+#define IPTT_KIND_LEN		8	/* "rule", "return", "policy" */
+#define IPTT_IFNAME_LEN		16	/* IFNAMSIZ */
+#define IPTT_MAX_DEPTH		8	/* nested ipt_do_table calls per CPU */
+#define IPTT_HIST_SLOTS		32	/* log2(ns) buckets: 1 ns .. ~2 s */
+
+enum iptt_event_kind {
+	IPTT_EV_PACKET = 1,	/* a packet was selected: headers, ifaces, netns */
+	IPTT_EV_RULE,		/* one TRACE step: table:chain:kind:rulenum */
+	IPTT_EV_VERDICT,	/* one table finished: verdict and latency */
+	IPTT_EV_RULESET,	/* an x_tables table was replaced (iptables-restore) */
+};
+
+/* Where a packet event came from. */
+enum iptt_origin {
+	IPTT_ORIGIN_FILTER = 0,	/* selected by ipttrace.ko's pcap filter */
+	IPTT_ORIGIN_FOREIGN,	/* nf_trace set by someone else (a -j TRACE rule) */
+};
+
+/* Addresses and ports as seen at one point of the walk. */
+struct iptt_tuple {
+	__u8  saddr[16];	/* IPv4 in the first 4 bytes */
+	__u8  daddr[16];
+	__u16 sport;		/* host order; 0 when not TCP/UDP/SCTP */
+	__u16 dport;
+	__u8  proto;		/* final L4 protocol (IPv6: after ext headers) */
+	__u8  icmp_type;	/* ICMP / ICMPv6 */
+	__u8  icmp_code;
+	__u8  tcp_flags;	/* FIN SYN RST PSH ACK URG ECE CWR, as on the wire */
+};
+
+/* Common head of every event. */
+struct iptt_hdr {
+	__u32 kind;		/* enum iptt_event_kind */
+	__u32 cpu;
+	__u64 id;		/* trace id of the packet; 0 for IPTT_EV_RULESET */
+	__u64 time_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+struct iptt_packet {
+	struct iptt_hdr hdr;
+	__u64 skb;		/* address, for correlation with other tools only */
+	__u32 netns;		/* inode of the packet's network namespace */
+	__u32 mark;
+	__u32 len;		/* skb->len at selection */
+	__u8  family;		/* NFPROTO_IPV4 (2) or NFPROTO_IPV6 (10) */
+	__u8  hook;		/* NF_INET_* where it was selected */
+	__u8  origin;		/* enum iptt_origin */
+	__u8  pad;
+	char  in[IPTT_IFNAME_LEN];
+	char  out[IPTT_IFNAME_LEN];
+	struct iptt_tuple tuple;
+};
+
+enum iptt_rule_kind {
+	IPTT_KIND_RULE = 0,
+	IPTT_KIND_RETURN,
+	IPTT_KIND_POLICY,
+	IPTT_KIND_UNKNOWN,
+};
+
+struct iptt_rule {
+	struct iptt_hdr hdr;
+	__u32 netns;
+	__u32 rulenum;
+	__u32 gen;		/* ruleset generation, see IPTT_EV_RULESET */
+	__u8  family;
+	__u8  hook;
+	__u8  kind;		/* enum iptt_rule_kind */
+	__u8  gen_valid;	/* 0: the ruleset changed during this walk */
+	char  table[IPTT_TABLE_LEN];
+	char  chain[IPTT_CHAIN_LEN];
+};
+
+struct iptt_verdict {
+	struct iptt_hdr hdr;
+	__u64 latency_ns;	/* fentry->fexit of this table's do_table call */
+	__u32 netns;
+	__u32 verdict;		/* raw return value of ipt_do_table */
+	__u8  family;
+	__u8  hook;
+	__u8  depth;		/* nesting level, 0 = outermost */
+	__u8  pad;
+	char  table[IPTT_TABLE_LEN];
+	struct iptt_tuple tuple; /* addresses at table entry: shows NAT */
+};
+
+struct iptt_ruleset {
+	struct iptt_hdr hdr;
+	__u32 gen;		/* generation after this replacement */
+	__u8  family;
+	__u8  pad[3];
+	char  table[IPTT_TABLE_LEN];
+};
+
+/* Latency histograms (BPF_MAP_TYPE_PERCPU_HASH "hists"). */
+struct iptt_hist_key {
+	__u64 table_addr;	/* struct xt_table *: unique per netns and table */
+	__u8  family;
+	__u8  hook;
+	__u8  pad[6];
+};
+
+struct iptt_hist {
+	char  table[IPTT_TABLE_LEN];
+	__u32 netns;
+	__u32 pad;
+	__u64 count;
+	__u64 sum_ns;
+	__u64 slots[IPTT_HIST_SLOTS];
+};
+
+/* ---- /dev/ipttrace ioctl ABI ---- */
+
+#define IPTT_DEV_NAME		"ipttrace"
+#define IPTT_FILTER_MAX		4096	/* BPF_MAXINSNS */
+
+/* One classic BPF instruction, layout of struct sock_filter. */
+struct iptt_insn {
+	__u16 code;
+	__u8  jt;
+	__u8  jf;
+	__u32 k;
+};
+
+#define IPTT_FAM_IPV4		(1U << 0)
+#define IPTT_FAM_IPV6		(1U << 1)
+
+#define IPTT_CFG_KEEP_LOG	(1U << 0)	/* do not silence nf_log_trace */
+
+struct iptt_config {
+	__u64 filter;		/* user pointer to struct iptt_insn[filter_len] */
+	__u32 filter_len;	/* 0: select every packet */
+	__u32 families;		/* IPTT_FAM_* mask; 0 means both */
+	__u32 netns;		/* netns inode to select; 0: all */
+	__u32 rate;		/* traced packets per second; 0: module default */
+	__u32 flags;		/* IPTT_CFG_* */
+	__u32 pad;
+	char  ifname[IPTT_IFNAME_LEN];	/* in or out device; "" for any */
+};
+
+struct iptt_stats {
+	__u64 seen;		/* packets that reached the hooks while enabled */
+	__u64 matched;		/* ... and passed netns/iface/filter */
+	__u64 selected;		/* ... and got a token: nf_trace set */
+	__u64 rate_limited;	/* matched but over the rate cap */
+	__u64 log_silenced;	/* nf_log_trace calls silenced */
+	__u32 enabled;
+	__u32 pad;
+};
+
+#define IPTT_IOC_MAGIC		0xb7
+#define IPTT_IOC_SET_CONFIG	_IOW(IPTT_IOC_MAGIC, 1, struct iptt_config)
+#define IPTT_IOC_ENABLE		_IO(IPTT_IOC_MAGIC, 2)
+#define IPTT_IOC_DISABLE	_IO(IPTT_IOC_MAGIC, 3)
+#define IPTT_IOC_GET_STATS	_IOR(IPTT_IOC_MAGIC, 4, struct iptt_stats)
+
+#endif /* IPTTRACE_H */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal interfaces between the parts of ipttrace.ko. */
+#ifndef IPTTRACE_KMOD_H
+#define IPTTRACE_KMOD_H
+
+#include <linux/filter.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include "ipttrace.h"
+
+#define IPTT_DEFAULT_RATE	1000	/* traced packets per second */
+
+/* What the hooks select: built from struct iptt_config, then immutable. */
+struct iptt_sel {
+	struct bpf_prog *prog;		/* NULL: every packet */
+	u32 families;			/* IPTT_FAM_* */
+	u32 netns;			/* 0: every namespace */
+	u32 flags;
+	char ifname[IFNAMSIZ];
+
+	/* token bucket, in nanoseconds of credit; only matched packets lock */
+	spinlock_t lock;
+	u64 ns_per_token;
+	u64 burst_ns;
+	u64 credit_ns;
+	u64 last_ns;
+	struct rcu_head rcu;
+};
+
+struct iptt_pcpu_stats {
+	u64 seen;
+	u64 matched;
+	u64 selected;
+	u64 rate_limited;
+	u64 log_silenced;
+};
+
+DECLARE_PER_CPU(struct iptt_pcpu_stats, iptt_stats);
+
+/* select.c */
+void ipttrace_packet_selected(struct sk_buff *skb,
+			      const struct nf_hook_state *state);
+struct iptt_sel *iptt_sel_create(const struct iptt_config *cfg,
+				 struct sock_filter *insns);
+void iptt_sel_destroy(struct iptt_sel *sel);
+int iptt_hooks_start(struct iptt_sel *sel);
+void iptt_hooks_stop(void);
+
+/* quiet.c */
+int iptt_quiet_start(void);
+void iptt_quiet_stop(void);
+
+#endif /* IPTTRACE_KMOD_H */

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* argp command line: options, checks of their values, and the help text. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "filter.h"
+
+const char *argp_program_version = "ipttrace 0.1";
+const char *argp_program_bug_address = "<https://github.com/ipttrace/ipttrace/issues>";
+
+static const char doc[] =
+"Show which iptables rule each selected packet hits, and why it was dropped.\n"
+"\n"
+"USAGE: ipttrace [OPTION...] [PCAP FILTER]\n"
+"       ipttrace --latency [-I SECONDS] [--per-netns]\n"
+"\n"
+"EXAMPLES:\n"
+"    ipttrace 'tcp port 8080'              # every rule TCP port 8080 hits\n"
+"    ipttrace -c 5 host 10.0.0.2           # five packets to/from 10.0.0.2\n"
+"    ipttrace --netns web -i eth0 icmp     # pings in netns 'web' on eth0\n"
+"    ipttrace --netns /proc/1234/ns/net    # a container's namespace\n"
+"    ipttrace --json -d 10 udp port 53     # JSON lines for 10 seconds\n"
+"    ipttrace --summary -d 30 'tcp[13] & 2 != 0'  # rule hit counts of SYNs\n"
+"    ipttrace --latency -I 5               # per-table latency, no module\n"
+"\n"
+"Only iptables-legacy (ip_tables/ip6_tables) rulesets are traced; nft-based\n"
+"iptables never calls ipt_do_table.\v"
+"The filter uses pcap syntax on packets that start at the IP header.";
+
+enum {
+	OPT_NETNS = 1000,
+	OPT_RATE,
+	OPT_JSON,
+	OPT_NO_RULE_TEXT,
+	OPT_KEEP_LOG,
+	OPT_PROBE,
+	OPT_KMOD,
+	OPT_READY,
+	OPT_SUMMARY,
+	OPT_LATENCY,
+	OPT_PER_NETNS,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Selection:", 1 },
+	{ NULL, '4', NULL, 0, "IPv4 only", 1 },
+	{ NULL, '6', NULL, 0, "IPv6 only", 1 },
+	{ "interface", 'i', "IFACE", 0, "Packets entering or leaving IFACE", 1 },
+	{ "netns", OPT_NETNS, "NAME|PATH|INODE", 0,
+	  "One network namespace: a name under /run/netns, a path such as /proc/PID/ns/net, or an inode (default: all)", 1 },
+	{ "rate", OPT_RATE, "N", 0,
+	  "Trace at most N packets per second (default 1000)", 1 },
+	{ NULL, 0, NULL, 0, "Stopping:", 2 },
+	{ "count", 'c', "COUNT", 0, "Stop after COUNT packets", 2 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 2 },
+	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "json", OPT_JSON, NULL, 0, "JSON lines", 3 },
+	{ "no-rule-text", OPT_NO_RULE_TEXT, NULL, 0,
+	  "Do not resolve rule text with iptables-legacy-save", 3 },
+	{ "summary", OPT_SUMMARY, NULL, 0,
+	  "At exit, print hits per rule and verdicts per table and hook", 3 },
+	{ "verbose", 'v', NULL, 0, "Say what is being set up", 3 },
+	{ NULL, 0, NULL, 0, "Latency mode:", 4 },
+	{ "latency", OPT_LATENCY, NULL, 0,
+	  "Latency histograms of every table call; needs no module", 4 },
+	{ "interval", 'I', "SECONDS", 0,
+	  "Print the histograms every SECONDS (default: at exit only)", 4 },
+	{ "per-netns", OPT_PER_NETNS, NULL, 0,
+	  "Latency histograms per network namespace too", 4 },
+	{ NULL, 0, NULL, 0, "Mechanics:", 5 },
+	{ "keep-log", OPT_KEEP_LOG, NULL, 0,
+	  "Leave the kernel's own TRACE log lines alone", 5 },
+	{ "probe", OPT_PROBE, "auto|fentry|kprobe", 0,
+	  "How to attach to ipt_do_table (default auto: fentry, else kprobe)", 5 },
+	{ "kmod", OPT_KMOD, "PATH", 0, "Use this ipttrace.ko", 5 },
+	{ "ready-file", OPT_READY, "PATH", 0,
+	  "Create PATH once everything is attached", 5 },
+	{ NULL },
+};
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || *end || *v > max)
+		return -1;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *v)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || *end || !(*v > 0) || *v > 1e9)
+		return -1;
+	return 0;
+}
+
+struct parse_state {
+	struct iptt_opts *o;
+	int nwords;
+	char **words;
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct iptt_opts *o = ps->o;
+	unsigned long v;
+
+	switch (key) {
+	case '4':
+		o->ipv4 = true;
+		break;
+	case '6':
+		o->ipv6 = true;
+		break;
+	case 'i':
+		if (!*arg || strlen(arg) >= 16 || strchr(arg, '/'))
+			argp_error(state, "invalid interface name '%s'", arg);
+		o->iface = arg;
+		break;
+	case OPT_NETNS:
+		if (!*arg)
+			argp_error(state, "--netns needs a name, path or inode");
+		o->netns = arg;
+		break;
+	case OPT_RATE:
+		if (parse_ulong(arg, 10000000, &v) || !v)
+			argp_error(state, "--rate wants packets per second, 1 to 10000000, not '%s'", arg);
+		o->rate = v;
+		break;
+	case 'c':
+		if (parse_ulong(arg, ULONG_MAX, &v) || !v)
+			argp_error(state, "-c wants a positive count, not '%s'", arg);
+		o->count = v;
+		break;
+	case 'd':
+		if (parse_seconds(arg, &o->duration))
+			argp_error(state, "-d wants a positive number of seconds, not '%s'", arg);
+		break;
+	case 'I':
+		if (parse_seconds(arg, &o->interval))
+			argp_error(state, "-I wants a positive number of seconds, not '%s'", arg);
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_NO_RULE_TEXT:
+		o->no_rule_text = true;
+		break;
+	case OPT_KEEP_LOG:
+		o->keep_log = true;
+		break;
+	case OPT_SUMMARY:
+		o->summary = true;
+		break;
+	case OPT_LATENCY:
+		o->latency = true;
+		break;
+	case OPT_PER_NETNS:
+		o->per_netns = true;
+		break;
+	case OPT_PROBE:
+		if (!strcmp(arg, "auto"))
+			o->probe = IPTT_PROBE_AUTO;
+		else if (!strcmp(arg, "fentry"))
+			o->probe = IPTT_PROBE_FENTRY;
+		else if (!strcmp(arg, "kprobe"))
+			o->probe = IPTT_PROBE_KPROBE;
+		else
+			argp_error(state, "--probe wants auto, fentry or kprobe, not '%s'", arg);
+		break;
+	case OPT_KMOD:
+		o->kmod_path = arg;
+		break;
+	case OPT_READY:
+		o->ready_file = arg;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case ARGP_KEY_ARGS:
+		ps->nwords = state->argc - state->next;
+		ps->words = state->argv + state->next;
+		break;
+	case ARGP_KEY_END:
+		if (o->latency && ps->nwords)
+			argp_error(state, "--latency times every packet: it takes no filter");
+		if (o->latency && (o->count || o->iface || o->rate || o->summary))
+			argp_error(state, "--latency does not combine with -c, -i, --rate or --summary");
+		if (!o->latency && (o->interval || o->per_netns))
+			argp_error(state, "-I and --per-netns belong to --latency");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int iptt_parse_args(int argc, char **argv, struct iptt_opts *o)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.args_doc = "[PCAP FILTER...]",
+		.doc = doc,
+	};
+	struct parse_state ps = { .o = o };
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	argp_err_exit_status = 2;
+	/* argp_error() and --help exit by themselves; both are what a CLI
+	 * wants, and the unit tests run the parser in a child process */
+	err = argp_parse(&argp, argc, argv, 0, NULL, &ps);
+	if (err)
+		return -1;
+	if (o->ipv4 && o->ipv6)
+		o->ipv4 = o->ipv6 = false;	/* -4 -6: both */
+	if (ps.nwords) {
+		o->filter = iptt_filter_join(ps.nwords, ps.words);
+		if (!o->filter) {
+			fprintf(stderr, "ipttrace: out of memory\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void iptt_opts_free(struct iptt_opts *o)
+{
+	free(o->filter);
+	o->filter = NULL;
+}

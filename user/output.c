@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events arrive in ring buffer order, which interleaves packets handled on
+ * different CPUs.  Each event carries its packet's trace id, so events are
+ * grouped by id: a group is printed when its packet is dropped or when it
+ * has been quiet for a while (a packet that is accepted everywhere gives no
+ * other sign that it is done).  JSON lines are written as events arrive,
+ * each with its id, and the groups only keep the count and the NAT state.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "decode.h"
+#include "json.h"
+#include "output.h"
+#include "rules.h"
+#include "ruletext.h"
+#include "summary.h"
+
+#define MAX_GROUPS	4096	/* packets in flight before the oldest is forced out */
+#define MAX_STEPS	512	/* lines kept per packet */
+
+enum line_type { LINE_RULE, LINE_VERDICT, LINE_NAT };
+
+struct line {
+	enum line_type type;
+	union {
+		struct iptt_rule rule;
+		struct iptt_verdict verdict;
+		struct {
+			struct iptt_tuple from, to;
+			char after[IPTT_TABLE_LEN + IPTT_CHAIN_LEN + 24];
+		} nat;
+	};
+	char *text;		/* rule text or why it is missing */
+	bool text_known;
+};
+
+struct group {
+	unsigned long long id;
+	unsigned long long last_ns;
+	bool have_packet;
+	bool done;
+	struct iptt_packet pkt;
+	bool have_tuple;
+	struct iptt_tuple tuple;	/* addresses as last seen */
+	unsigned int family;
+	char last_nat[IPTT_TABLE_LEN + IPTT_CHAIN_LEN + 24];
+	struct line *lines;
+	unsigned int nlines, cap, dropped_lines;
+	unsigned int table_start;	/* first line after the last verdict */
+};
+
+static struct iptt_out_cfg cfg;
+static struct group *groups[MAX_GROUPS];
+static unsigned int ngroups;
+static unsigned long finished, started;
+static unsigned long long bad_records;
+static struct jw jw;
+
+void iptt_out_init(const struct iptt_out_cfg *c)
+{
+	cfg = *c;
+}
+
+unsigned long long iptt_out_bad_records(void)
+{
+	return bad_records;
+}
+
+/* ---- formatting helpers ---- */
+
+static const char *color_of(const char *verdict)
+{
+	if (!cfg.color || !verdict)
+		return "";
+	if (!strcmp(verdict, "ACCEPT"))
+		return "\033[32m";
+	if (!strcmp(verdict, "DROP"))
+		return "\033[1;31m";
+	return "\033[33m";
+}
+
+static const char *color_end(void)
+{
+	return cfg.color ? "\033[0m" : "";
+}
+
+static void wall_time(unsigned long long mono_ns, char *buf, size_t len)
+{
+	long long ns = (long long)mono_ns + cfg.mono_to_real_ns;
+	time_t sec = ns / 1000000000LL;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, (ns % 1000000000LL) / 1000);
+}
+
+static void fmt_duration(unsigned long long ns, char *buf, size_t len)
+{
+	if (ns < 10000)
+		snprintf(buf, len, "%.2f us", ns / 1000.0);
+	else if (ns < 10000000)
+		snprintf(buf, len, "%.1f us", ns / 1000.0);
+	else
+		snprintf(buf, len, "%.1f ms", ns / 1000000.0);
+}
+
+static void fmt_tuple(unsigned int family, const struct iptt_tuple *t,
+		      char *buf, size_t len)
+{
+	char s[64], d[64], p[16], fl[16];
+	bool ports = iptt_has_ports(t->proto);
+	const char *proto = iptt_proto_name(t->proto, p, sizeof(p));
+	int n;
+
+	iptt_endpoint(family, t->saddr, t->sport, ports, s, sizeof(s));
+	iptt_endpoint(family, t->daddr, t->dport, ports, d, sizeof(d));
+	n = snprintf(buf, len, "%s > %s %s", s, d, proto);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (t->proto == IPPROTO_TCP)
+		snprintf(buf + n, len - n, " [%s]",
+			 iptt_tcp_flags(t->tcp_flags, fl, sizeof(fl)));
+	else if (t->proto == 1 || t->proto == 58)
+		snprintf(buf + n, len - n, " type %u code %u", t->icmp_type,
+			 t->icmp_code);
+}
+
+/* "daddr 10.0.0.1:8080 -> 10.0.2.2:80" for the fields that differ */
+static void fmt_nat(unsigned int family, const struct iptt_tuple *a,
+		    const struct iptt_tuple *b, char *buf, size_t len)
+{
+	bool ports = iptt_has_ports(a->proto);
+	char x[64], y[64];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (memcmp(a->saddr, b->saddr, 16) || a->sport != b->sport) {
+		iptt_endpoint(family, a->saddr, a->sport, ports, x, sizeof(x));
+		iptt_endpoint(family, b->saddr, b->sport, ports, y, sizeof(y));
+		n += snprintf(buf + n, len - n, "source %s -> %s", x, y);
+	}
+	if (n < len && (memcmp(a->daddr, b->daddr, 16) || a->dport != b->dport)) {
+		iptt_endpoint(family, a->daddr, a->dport, ports, x, sizeof(x));
+		iptt_endpoint(family, b->daddr, b->dport, ports, y, sizeof(y));
+		snprintf(buf + n, len - n, "%sdestination %s -> %s",
+			 n ? ", " : "", x, y);
+	}
+}
+
+static bool tuple_changed(const struct iptt_tuple *a, const struct iptt_tuple *b)
+{
+	return memcmp(a->saddr, b->saddr, 16) || memcmp(a->daddr, b->daddr, 16) ||
+	       a->sport != b->sport || a->dport != b->dport;
+}
+
+/* ---- groups ---- */
+
+static struct group *find_group(unsigned long long id, bool create)
+{
+	struct group *g;
+	unsigned int i;
+
+	for (i = ngroups; i-- > 0;)
+		if (groups[i]->id == id)
+			return groups[i];
+	if (!create || (cfg.max_packets && started >= cfg.max_packets))
+		return NULL;
+	if (ngroups == MAX_GROUPS)
+		iptt_out_flush(~0ULL, 0);	/* shed the oldest */
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->id = id;
+	groups[ngroups++] = g;
+	started++;
+	return g;
+}
+
+static struct line *add_line(struct group *g, enum line_type type)
+{
+	struct line *l;
+
+	if (cfg.json)
+		return NULL;	/* already written */
+	if (g->nlines == MAX_STEPS) {
+		g->dropped_lines++;
+		return NULL;
+	}
+	if (g->nlines == g->cap) {
+		unsigned int cap = g->cap ? g->cap * 2 : 16;
+		struct line *n = realloc(g->lines, cap * sizeof(*n));
+
+		if (!n) {
+			g->dropped_lines++;
+			return NULL;
+		}
+		g->lines = n;
+		g->cap = cap;
+	}
+	l = &g->lines[g->nlines++];
+	memset(l, 0, sizeof(*l));
+	l->type = type;
+	return l;
+}
+
+static void free_group(struct group *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nlines; i++)
+		free(g->lines[i].text);
+	free(g->lines);
+	free(g);
+}
+
+/* ---- human output ---- */
+
+static void print_group(const struct group *g)
+{
+	FILE *f = cfg.f;
+	char t[32], tup[200], buf[64];
+	unsigned int i;
+
+	if (g->have_packet) {
+		const struct iptt_packet *p = &g->pkt;
+
+		wall_time(p->hdr.time_ns, t, sizeof(t));
+		fmt_tuple(p->family, &p->tuple, tup, sizeof(tup));
+		fprintf(f, "%s %s id %llu netns %u %s in=%s out=%s %s len %u mark 0x%x%s\n",
+			t, iptt_family_name(p->family), g->id, p->netns,
+			iptt_hook_name(p->hook), p->in[0] ? p->in : "-",
+			p->out[0] ? p->out : "-", tup, p->len, p->mark,
+			p->origin == IPTT_ORIGIN_FOREIGN ? " (traced by a -j TRACE rule)" : "");
+	} else {
+		fprintf(f, "? %s id %llu (packet event lost)\n",
+			iptt_family_name(g->family), g->id);
+	}
+	for (i = 0; i < g->nlines; i++) {
+		const struct line *l = &g->lines[i];
+
+		switch (l->type) {
+		case LINE_RULE: {
+			char step[IPTT_TABLE_LEN + IPTT_CHAIN_LEN + 24];
+
+			snprintf(step, sizeof(step), "%s:%s:%s:%u", l->rule.table,
+				 l->rule.chain, iptt_kind_name(l->rule.kind),
+				 l->rule.rulenum);
+			if (l->text)
+				fprintf(f, "    %-40s %s%s\n", step,
+					l->text_known ? "" : "? ", l->text);
+			else
+				fprintf(f, "    %s\n", step);
+			break;
+		}
+		case LINE_VERDICT: {
+			const char *v = iptt_verdict_name(l->verdict.verdict);
+
+			fmt_duration(l->verdict.latency_ns, buf, sizeof(buf));
+			fprintf(f, "    %-40s %s%s%s  %s\n", "",
+				color_of(v), v ? v : "?", color_end(), buf);
+			break;
+		}
+		case LINE_NAT:
+			fmt_nat(g->family, &l->nat.from, &l->nat.to, tup, sizeof(tup));
+			fprintf(f, "    %-40s NAT %s (after %s)\n", "", tup,
+				l->nat.after[0] ? l->nat.after : "an earlier hook");
+			break;
+		}
+	}
+	if (g->dropped_lines)
+		fprintf(f, "    ... %u more steps not shown\n", g->dropped_lines);
+	fflush(f);
+}
+
+/* ---- JSON output ---- */
+
+static void json_tuple(struct jw *w, unsigned int family, const struct iptt_tuple *t)
+{
+	char a[64], p[16];
+
+	jw_str(w, "saddr", iptt_addr(family, t->saddr, a, sizeof(a)));
+	jw_str(w, "daddr", iptt_addr(family, t->daddr, a, sizeof(a)));
+	jw_str(w, "proto", iptt_proto_name(t->proto, p, sizeof(p)));
+	if (iptt_has_ports(t->proto)) {
+		jw_u64(w, "sport", t->sport);
+		jw_u64(w, "dport", t->dport);
+	}
+	if (t->proto == IPPROTO_TCP)
+		jw_str(w, "tcp_flags", iptt_tcp_flags(t->tcp_flags, p, sizeof(p)));
+	if (t->proto == 1 || t->proto == 58) {
+		jw_u64(w, "icmp_type", t->icmp_type);
+		jw_u64(w, "icmp_code", t->icmp_code);
+	}
+}
+
+static void json_emit(void)
+{
+	size_t len;
+	const char *line = jw_end(&jw, &len);
+
+	if (line)
+		fwrite(line, 1, len, cfg.f);
+}
+
+static void json_packet(const struct iptt_packet *p)
+{
+	jw_begin(&jw);
+	jw_str(&jw, "event", "packet");
+	jw_u64(&jw, "id", p->hdr.id);
+	jw_u64(&jw, "time_ns", p->hdr.time_ns);
+	jw_str(&jw, "family", iptt_family_name(p->family));
+	jw_u64(&jw, "netns", p->netns);
+	jw_str(&jw, "hook", iptt_hook_name(p->hook));
+	jw_str(&jw, "in", p->in);
+	jw_str(&jw, "out", p->out);
+	json_tuple(&jw, p->family, &p->tuple);
+	jw_u64(&jw, "len", p->len);
+	jw_u64(&jw, "mark", p->mark);
+	{
+		char skb[24];
+
+		snprintf(skb, sizeof(skb), "0x%llx", (unsigned long long)p->skb);
+		jw_str(&jw, "skb", skb);
+	}
+	jw_str(&jw, "origin", p->origin == IPTT_ORIGIN_FOREIGN ? "trace-rule" : "filter");
+	json_emit();
+}
+
+static void json_rule(const struct iptt_rule *r, const char *text,
+		      enum iptt_text_status st)
+{
+	jw_begin(&jw);
+	jw_str(&jw, "event", "rule");
+	jw_u64(&jw, "id", r->hdr.id);
+	jw_u64(&jw, "time_ns", r->hdr.time_ns);
+	jw_str(&jw, "family", iptt_family_name(r->family));
+	jw_u64(&jw, "netns", r->netns);
+	jw_str(&jw, "table", r->table);
+	jw_str(&jw, "chain", r->chain);
+	jw_str(&jw, "kind", iptt_kind_name(r->kind));
+	jw_u64(&jw, "rulenum", r->rulenum);
+	jw_str(&jw, "hook", iptt_hook_name(r->hook));
+	if (cfg.rule_text && st == IPTT_TEXT_OK)
+		jw_str(&jw, "rule", text);
+	else if (cfg.rule_text)
+		jw_str(&jw, "rule_status", st == IPTT_TEXT_CHANGED ?
+		       "ruleset-changed" : "unavailable");
+	json_emit();
+}
+
+static void json_verdict(const struct iptt_verdict *v)
+{
+	const char *name = iptt_verdict_name(v->verdict);
+
+	jw_begin(&jw);
+	jw_str(&jw, "event", "verdict");
+	jw_u64(&jw, "id", v->hdr.id);
+	jw_u64(&jw, "time_ns", v->hdr.time_ns);
+	jw_str(&jw, "family", iptt_family_name(v->family));
+	jw_u64(&jw, "netns", v->netns);
+	jw_str(&jw, "table", v->table);
+	jw_str(&jw, "hook", iptt_hook_name(v->hook));
+	if (name)
+		jw_str(&jw, "verdict", name);
+	else
+		jw_u64(&jw, "verdict", v->verdict);
+	jw_u64(&jw, "latency_ns", v->latency_ns);
+	json_emit();
+}
+
+static void json_nat(const struct group *g, const struct iptt_verdict *v,
+		     const struct iptt_tuple *from)
+{
+	jw_begin(&jw);
+	jw_str(&jw, "event", "nat");
+	jw_u64(&jw, "id", g->id);
+	jw_u64(&jw, "time_ns", v->hdr.time_ns);
+	jw_str(&jw, "family", iptt_family_name(v->family));
+	jw_str(&jw, "after", g->last_nat[0] ? g->last_nat : NULL);
+	jw_str(&jw, "before_table", v->table);
+	jw_obj_begin(&jw, "from");
+	json_tuple(&jw, v->family, from);
+	jw_obj_end(&jw);
+	jw_obj_begin(&jw, "to");
+	json_tuple(&jw, v->family, &v->tuple);
+	jw_obj_end(&jw);
+	json_emit();
+}
+
+/* ---- event handling ---- */
+
+static void on_rule(const struct iptt_rule *r)
+{
+	struct group *g = find_group(r->hdr.id, true);
+	enum iptt_text_status st = IPTT_TEXT_UNAVAILABLE;
+	const char *text = NULL;
+	char buf[RULES_BUF_LEN];
+	struct line *l;
+
+	if (!g)
+		return;
+	g->last_ns = r->hdr.time_ns;
+	g->family = r->family;
+	if (cfg.rule_text)
+		st = iptt_ruletext(r->netns, r->family, r->gen, r->gen_valid,
+				   r->table, r->chain, r->kind, r->rulenum,
+				   buf, sizeof(buf), &text);
+	if (!strcmp(r->table, "nat") && r->kind == IPTT_KIND_RULE)
+		snprintf(g->last_nat, sizeof(g->last_nat), "%s:%s:rule:%u",
+			 r->table, r->chain, r->rulenum);
+	if (cfg.summary)
+		iptt_summary_rule(r, st == IPTT_TEXT_OK ? text : NULL);
+	if (cfg.json) {
+		json_rule(r, text, st);
+		return;
+	}
+	l = add_line(g, LINE_RULE);
+	if (!l)
+		return;
+	l->rule = *r;
+	if (!cfg.rule_text)
+		return;
+	l->text_known = st == IPTT_TEXT_OK;
+	if (st == IPTT_TEXT_OK)
+		l->text = text ? strdup(text) : NULL;
+	else
+		l->text = strdup(st == IPTT_TEXT_CHANGED ?
+				 "(ruleset changed since: text not shown)" :
+				 "(rule text unavailable)");
+}
+
+static void on_verdict(const struct iptt_verdict *v)
+{
+	struct group *g = find_group(v->hdr.id, true);
+	struct line *l;
+
+	if (!g)
+		return;
+	g->last_ns = v->hdr.time_ns;
+	g->family = v->family;
+	if (g->have_tuple && tuple_changed(&g->tuple, &v->tuple)) {
+		/* the entry tuple of this table differs from the last one:
+		 * a NAT between them, by the last nat rule seen if any */
+		if (cfg.json) {
+			json_nat(g, v, &g->tuple);
+		} else if ((l = add_line(g, LINE_NAT))) {
+			struct line nat = { .type = LINE_NAT };
+
+			/* shown before this table's steps: it happened
+			 * before the table was entered */
+			nat.nat.from = g->tuple;
+			nat.nat.to = v->tuple;
+			snprintf(nat.nat.after, sizeof(nat.nat.after), "%s",
+				 g->last_nat);
+			l = &g->lines[g->table_start];
+			memmove(l + 1, l, (g->nlines - 1 - g->table_start) * sizeof(*l));
+			*l = nat;
+		}
+		g->last_nat[0] = '\0';
+	}
+	g->tuple = v->tuple;
+	g->have_tuple = true;
+	if (cfg.summary)
+		iptt_summary_verdict(v);
+	if ((v->verdict & 0xff) == 0)
+		g->done = true;		/* dropped: nothing more will come */
+	if (cfg.json) {
+		json_verdict(v);
+		return;
+	}
+	l = add_line(g, LINE_VERDICT);
+	if (l)
+		l->verdict = *v;
+	g->table_start = g->nlines;
+}
+
+static void on_packet(const struct iptt_packet *p)
+{
+	struct group *g = find_group(p->hdr.id, true);
+
+	if (!g)
+		return;
+	g->have_packet = true;
+	g->pkt = *p;
+	g->family = p->family;
+	g->last_ns = p->hdr.time_ns;
+	if (!g->have_tuple) {
+		g->tuple = p->tuple;
+		g->have_tuple = true;
+	}
+	if (cfg.json)
+		json_packet(p);
+}
+
+int iptt_out_event(void *ctx, void *data, size_t len)
+{
+	union iptt_event ev;
+
+	switch (iptt_decode(data, len, &ev)) {
+	case IPTT_EV_PACKET:
+		on_packet(&ev.packet);
+		break;
+	case IPTT_EV_RULE:
+		on_rule(&ev.rule);
+		break;
+	case IPTT_EV_VERDICT:
+		on_verdict(&ev.verdict);
+		break;
+	case IPTT_EV_RULESET:
+		break;	/* the generation in each step is what counts */
+	default:
+		bad_records++;
+	}
+	return 0;
+}
+
+unsigned long iptt_out_flush(unsigned long long now_ns,
+			     unsigned long long idle_ns)
+{
+	unsigned int i, kept = 0;
+	bool shed = now_ns == ~0ULL;
+
+	for (i = 0; i < ngroups; i++) {
+		struct group *g = groups[i];
+		bool go = !now_ns || g->done || (shed && i == 0) ||
+			  (!shed && now_ns > g->last_ns + idle_ns);
+
+		if (!go) {
+			groups[kept++] = g;
+			continue;
+		}
+		if (!cfg.json)
+			print_group(g);
+		finished++;
+		free_group(g);
+	}
+	ngroups = kept;
+	if (cfg.json)
+		fflush(cfg.f);
+	return finished;
+}
+
+void iptt_out_lost(unsigned long long count)
+{
+	if (cfg.json) {
+		jw_begin(&jw);
+		jw_str(&jw, "event", "lost");
+		jw_u64(&jw, "count", count);
+		json_emit();
+		fflush(cfg.f);
+	} else {
+		fprintf(cfg.f, "*** %llu events lost: the ring buffer was full (lower --rate or narrow the filter)\n",
+			count);
+	}
+}
+
+void iptt_out_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ngroups; i++)
+		free_group(groups[i]);
+	ngroups = 0;
+	jw_free(&jw);
+}
