@@ -175,7 +175,7 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 		skb = (void *)a1;
 		state = (void *)a2;
 	}
-	fr = &st->f[d];
+	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	fr->start_ns = bpf_ktime_get_ns();
 	fr->table = table;
 	fr->state = (__u64)state;
@@ -244,7 +244,9 @@ static __always_inline void hist_add(const struct frame *fr, __u64 delta)
 
 static __always_inline void table_exit(__u64 ret)
 {
+	const struct nf_hook_state *state;
 	struct cpu_stack *st = this_stack();
+	const struct xt_table *table;
 	struct iptt_verdict *e;
 	struct frame *fr;
 	__u64 now, *id;
@@ -255,7 +257,7 @@ static __always_inline void table_exit(__u64 ret)
 	d = --st->depth;
 	if (d >= IPTT_MAX_DEPTH)
 		return;
-	fr = &st->f[d];
+	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	now = bpf_ktime_get_ns();
 
 	if (cfg.latency)
@@ -265,19 +267,21 @@ static __always_inline void table_exit(__u64 ret)
 	id = bpf_map_lookup_elem(&skb_ids, &fr->skb);
 	if (!id)
 		return;		/* no step was seen: not ours */
+	/* locals, so that CO-RE relocates the kernel types, not struct frame */
+	state = (const void *)fr->state;
+	table = (const void *)fr->table;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return;
 	fill_hdr(&e->hdr, IPTT_EV_VERDICT, *id);
 	e->latency_ns = now - fr->start_ns;
-	e->netns = BPF_CORE_READ((struct nf_hook_state *)fr->state, net, ns.inum);
+	e->netns = BPF_CORE_READ(state, net, ns.inum);
 	e->verdict = ret;
 	e->family = fr->pf;
 	e->hook = fr->hook;
 	e->depth = d;
 	e->pad = 0;
-	bpf_probe_read_kernel_str(e->table, sizeof(e->table),
-				  ((struct xt_table *)fr->table)->name);
+	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table->name);
 	e->tuple = fr->tuple;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -380,7 +384,7 @@ int nf_log_trace(struct pt_regs *ctx)
 	d = st->depth - 1;
 	if (d >= IPTT_MAX_DEPTH)
 		return 0;
-	fr = &st->f[d];
+	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	family = fr->pf;
 
 	idp = bpf_map_lookup_elem(&skb_ids, &key);

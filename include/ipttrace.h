@@ -20,7 +20,7 @@
 #define IPTT_CHAIN_LEN		32	/* XT_EXTENSION_MAXNAMELEN (user chain names) */
 #define IPTT_KIND_LEN		8	/* "rule", "return", "policy" */
 #define IPTT_IFNAME_LEN		16	/* IFNAMSIZ */
-#define IPTT_MAX_DEPTH		8	/* nested ipt_do_table calls per CPU */
+#define IPTT_MAX_DEPTH		8	/* nested ipt_do_table calls per CPU; power of 2 */
 #define IPTT_HIST_SLOTS		32	/* log2(ns) buckets: 1 ns .. ~2 s */
 
 enum iptt_event_kind {

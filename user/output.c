@@ -259,8 +259,12 @@ static void print_group(const struct group *g)
 		case LINE_VERDICT: {
 			const char *v = iptt_verdict_name(l->verdict.verdict);
 
+			char where[IPTT_TABLE_LEN + 16];
+
 			fmt_duration(l->verdict.latency_ns, buf, sizeof(buf));
-			fprintf(f, "    %-40s %s%s%s  %s\n", "",
+			snprintf(where, sizeof(where), "%s %s", l->verdict.table,
+				 iptt_hook_name(l->verdict.hook));
+			fprintf(f, "    => %-37s %s%s%s  %s\n", where,
 				color_of(v), v ? v : "?", color_end(), buf);
 			break;
 		}
