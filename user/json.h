@@ -36,7 +36,7 @@ struct jw {
 	size_t cap;
 	unsigned int depth;	/* open containers below the top object */
 	unsigned int skipped;	/* dropped containers still open */
-	__u32 arrays;		/* bit d set: container at depth d is an array */
+	__u32 arrays;		/* bit d: container at depth d is an array */
 	bool open;		/* between jw_begin() and jw_end() */
 	bool first;		/* no member yet in the innermost container */
 	bool oom;

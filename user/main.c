@@ -155,8 +155,7 @@ static int run_trace(const struct iptt_opts *o)
 		goto cleanup;
 	if (write_ready_file(o->ready_file))
 		goto cleanup;
-	if (!o->json)
-		fprintf(stderr, "ipttrace: tracing %s (%s); Ctrl-C to stop\n",
+	fprintf(stderr, "ipttrace: tracing %s (%s); Ctrl-C to stop\n",
 			o->filter ? o->filter : "all packets",
 			b.used == IPTT_PROBE_FENTRY ? "fentry" : "kprobe");
 
@@ -221,8 +220,7 @@ static int run_latency(const struct iptt_opts *o)
 		return 1;
 	if (write_ready_file(o->ready_file))
 		goto cleanup;
-	if (!o->json)
-		fprintf(stderr, "ipttrace: timing every ip%s_do_table call (%s); Ctrl-C to print and stop\n",
+	fprintf(stderr, "ipttrace: timing every ip%s_do_table call (%s); Ctrl-C to print and stop\n",
 			b.v4 && b.v6 ? "{,6}t" : b.v6 ? "6t" : "t",
 			b.used == IPTT_PROBE_FENTRY ? "fentry" : "kprobe");
 	now = now_ns(CLOCK_MONOTONIC);

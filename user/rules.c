@@ -357,7 +357,7 @@ static int parse_line(struct parse *ps, char *line, char *e)
 	if (*s == '*')
 		return parse_table(ps, s, e);
 	if (!ps->cur)
-		return 0;	/* outside a table: nothing to attribute it to */
+		return 0;	/* outside a table: nothing to attribute to */
 	if (*s == ':')
 		return parse_decl(ps, s, e);
 	if (*s == '-')

@@ -238,7 +238,8 @@ static void test_strn_fixed_arrays(void **state)
 	jw_strn(&w, "none", full, 0);
 	jw_strn(&w, "cut", "abcdef", 3);
 	assert_string_equal(finish(&w),
-		"{\"in\":\"eth0\",\"out\":\"lo\",\"none\":\"\",\"cut\":\"abc\"}\n");
+		"{\"in\":\"eth0\",\"out\":\"lo\",\"none\":\"\","
+		"\"cut\":\"abc\"}\n");
 	jw_free(&w);
 }
 

@@ -445,7 +445,8 @@ static void test_crlf_and_no_final_newline(void **state)
 		"COMMIT";				/* no final newline */
 	struct rules_index *ri = parse_exact(text, sizeof(text) - 1);
 
-	EXPECT_RULE(ri, "filter", "INPUT", 1, "-A INPUT -s 10.0.0.0/8 -j ACCEPT");
+	EXPECT_RULE(ri, "filter", "INPUT", 1,
+		    "-A INPUT -s 10.0.0.0/8 -j ACCEPT");
 	EXPECT_RULE(ri, "filter", "FORWARD", 1, "-A FORWARD -j DOCKER-USER");
 	EXPECT_POLICY(ri, "filter", "FORWARD", 2, "-P FORWARD DROP");
 	EXPECT_RETURN(ri, "filter", "DOCKER-USER", 2);
@@ -630,7 +631,8 @@ static void test_random_bytes(void **state)
 		assert_non_null(buf);
 		for (i = 0; i < len; i++) {
 			seed = seed * 1103515245 + 12345;
-			buf[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+			buf[i] = alphabet[(seed >> 16) %
+					  (sizeof(alphabet) - 1)];
 		}
 		ri = rules_parse(buf, len);
 		assert_non_null(ri);
