@@ -54,7 +54,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps
 
-.PHONY: all deps kmod lab-kmods check unit lab demo bench fuzz install clean vmlinux
+.PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux
 
 all: $(BUILD)/ipttrace
 
@@ -104,6 +104,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run $(UNIT_BINS)
+
+# the same unit tests, built into build/san with ASan and UBSan
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+unit-sanitize:
+	$(Q)$(MAKE) -s BUILD=$(BUILD)/san CFLAGS="$(SAN_FLAGS)" unit
 
 lab: all lab-kmods
 	$(Q)tests/lab/vm $(if $(CPUS),-c $(CPUS)) $(or $(KVER),6.1) '$(CMD)'
