@@ -43,6 +43,7 @@ enum {
 	OPT_SUMMARY,
 	OPT_LATENCY,
 	OPT_PER_NETNS,
+	OPT_BUFFER,
 };
 
 static const struct argp_option options[] = {
@@ -77,6 +78,8 @@ static const struct argp_option options[] = {
 	{ "probe", OPT_PROBE, "auto|fentry|kprobe", 0,
 	  "How to attach to ipt_do_table (default auto: fentry, else kprobe)", 5 },
 	{ "kmod", OPT_KMOD, "PATH", 0, "Use this ipttrace.ko", 5 },
+	{ "buffer-size", OPT_BUFFER, "BYTES", 0,
+	  "Ring buffer size, K/M suffixes allowed, a power of two (default 8M)", 5 },
 	{ "ready-file", OPT_READY, "PATH", 0,
 	  "Create PATH once everything is attached", 5 },
 	{ NULL },
@@ -91,6 +94,32 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 	errno = 0;
 	*v = strtoul(s, &end, 10);
 	if (errno || *end || *v > max)
+		return -1;
+	return 0;
+}
+
+/* 4K..1G, a power of two: what a BPF ring buffer accepts */
+static int parse_size(const char *s, unsigned long *v)
+{
+	unsigned long mult = 1;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1UL << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1UL << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1UL << 30, end++;
+	if (*end || *v > (1UL << 30) / mult)
+		return -1;
+	*v *= mult;
+	if (*v < 4096 || *v > (1UL << 30) || (*v & (*v - 1)))
 		return -1;
 	return 0;
 }
@@ -182,6 +211,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->probe = IPTT_PROBE_KPROBE;
 		else
 			argp_error(state, "--probe wants auto, fentry or kprobe, not '%s'", arg);
+		break;
+	case OPT_BUFFER:
+		if (parse_size(arg, &v))
+			argp_error(state, "--buffer-size wants a power of two from 4K to 1G, not '%s'", arg);
+		o->buffer_size = v;
 		break;
 	case OPT_KMOD:
 		o->kmod_path = arg;

@@ -26,6 +26,7 @@ struct iptt_opts {
 	bool latency;			/* --latency: histograms, no module */
 	bool per_netns;			/* --per-netns (latency mode) */
 	double interval;		/* -I seconds (latency mode) */
+	unsigned long buffer_size;	/* --buffer-size bytes; 0: default */
 	enum iptt_probe_mode probe;
 	const char *kmod_path;
 	const char *ready_file;

@@ -105,8 +105,8 @@ static void set_autoload(struct ipttrace_bpf *s, bool trace, bool v4, bool v6,
 	bpf_program__set_autoload(fentry ? s->progs.replace_exit : s->progs.replace_exit_kp, true);
 }
 
-static int try_load(struct iptt_bpf *b, bool trace, bool skb_first,
-		    bool fentry, char *why, size_t whylen)
+static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
+		    bool skb_first, bool fentry, char *why, size_t whylen)
 {
 	struct ipttrace_bpf *s;
 	int err;
@@ -120,7 +120,8 @@ static int try_load(struct iptt_bpf *b, bool trace, bool skb_first,
 	s->rodata->cfg.latency = !trace;
 	s->rodata->cfg.args_skb_first = skb_first;
 	/* latency mode sends no events: keep the ring buffer minimal */
-	bpf_map__set_max_entries(s->maps.events, trace ? 8 << 20 : getpagesize());
+	bpf_map__set_max_entries(s->maps.events, !trace ? (unsigned long)getpagesize() :
+				 o->buffer_size ? o->buffer_size : 8UL << 20);
 	set_autoload(s, trace, b->v4, b->v6, fentry);
 
 	err = ipttrace_bpf__load(s);
@@ -174,13 +175,13 @@ int iptt_bpf_start(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 
 	skb_first = do_table_skb_first();
 	if (o->probe != IPTT_PROBE_KPROBE)
-		err = try_load(b, trace, skb_first, true, why, sizeof(why));
+		err = try_load(b, o, trace, skb_first, true, why, sizeof(why));
 	if (err && o->probe == IPTT_PROBE_AUTO) {
 		if (o->verbose)
 			fprintf(stderr, "ipttrace: fentry unavailable (%s); using kprobes\n", why);
-		err = try_load(b, trace, skb_first, false, why, sizeof(why));
+		err = try_load(b, o, trace, skb_first, false, why, sizeof(why));
 	} else if (err && o->probe == IPTT_PROBE_KPROBE) {
-		err = try_load(b, trace, skb_first, false, why, sizeof(why));
+		err = try_load(b, o, trace, skb_first, false, why, sizeof(why));
 	}
 	if (err) {
 		fprintf(stderr, "ipttrace: %s (run with -v for libbpf's log; needs root, kprobes and BPF trampolines or kprobes)\n",
