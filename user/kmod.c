@@ -72,7 +72,7 @@ static void explain_load_error(int err, const char *path, const char *rel)
 	case EACCES:
 	case EKEYREJECTED:
 		fprintf(stderr,
-			"ipttrace: the kernel refused %s (%s): Secure Boot lockdown or module signature enforcement; sign the module, or use 'ipttrace --latency', which needs no module\n",
+			"ipttrace: the kernel refused to load %s (%s): module loading is locked down (Secure Boot lockdown, kernel.modules_disabled=1 or signature enforcement); sign the module, or use 'ipttrace --latency', which needs no module\n",
 			path, strerror(err));
 		break;
 	case ENOSYS:

@@ -331,3 +331,29 @@ def run(name, fn):
             print("#   " + l)
     RESULTS.append(ok)
     sys.stdout.flush()
+
+
+# ---- failure paths -----------------------------------------------------------
+
+OUR_PROGS = {"ipt_enter", "ipt_exit", "ip6t_enter", "ip6t_exit", "ipt_enter_kp", "ipt_exit_kp",
+             "ip6t_enter_kp", "ip6t_exit_kp", "nf_log_trace", "packet_selected", "replace_enter",
+             "replace_exit", "replace_enter_kp", "replace_exit_kp"}
+
+
+def our_bpf_progs():
+    out = sh("bpftool -j prog show", check=False) or "[]"
+    return sorted(p.get("name", "") for p in json.loads(out) if p.get("name", "") in OUR_PROGS)
+
+
+def expect_clean_failure(args, phrase, prefix=None):
+    """ipttrace args fails with one line containing phrase, and leaves no
+    module, no BPF program behind."""
+    argv = (prefix or []) + [IPTTRACE] + args
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    lines = p.stderr.strip().splitlines()
+    expect(p.returncode != 0, "%s: exit 0" % " ".join(args))
+    expect(len(lines) == 1, "%s: want one line of error, got:\n%s" % (" ".join(args), p.stderr))
+    expect(phrase in lines[0], "%s: error %r does not mention %r" % (" ".join(args), lines[0], phrase))
+    expect(not module_loaded(), "%s: ipttrace.ko left loaded" % " ".join(args))
+    expect(our_bpf_progs() == [], "%s: BPF programs left: %s" % (" ".join(args), our_bpf_progs()))
+    return lines[0]

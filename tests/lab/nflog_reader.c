@@ -10,11 +10,14 @@
  *       packet (-p: metadata only), and counts messages whose prefix starts
  *       with "TRACE:".  Run it in the namespace whose logger is bound.
  *   nflog_reader --kmsg [READY_FILE]
- *       The kernel log: reads /dev/kmsg from its current end and counts
- *       records holding "TRACE: "; records overwritten before they were read
- *       (EPIPE, sequence gaps) are counted as missed.
+ *       The kernel log: writes a start record to /dev/kmsg, reads from it on
+ *       and counts records holding "TRACE: "; records overwritten before they
+ *       were read (EPIPE, sequence gaps) are counted as lost.  It stops by
+ *       itself at a record holding "nflog_reader: stop" (write one to
+ *       /dev/kmsg), so that nothing logged before that goes uncounted.
  *
- * Both create READY_FILE once listening, and at SIGINT/SIGTERM print one line
+ * Both create READY_FILE once listening, and at SIGINT/SIGTERM (nflog: after
+ * reading what is already queued) print one line
  *   "messages N trace T lost L errors E"
  * (nflog: L counts ENOBUFS, i.e. socket overruns, not messages; kmsg: L is
  * the number of records missed) and exit 0.
@@ -110,13 +113,18 @@ static int run_nflog(bool meta_only, const char *ready_path)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (ready(ready_path))
 		return 1;
-	while (!stop) {
-		n = recv(fd, buf, sizeof(buf), 0);
+	for (;;) {
+		/* once told to stop, read what is queued, then leave */
+		n = recv(fd, buf, sizeof(buf), stop ? MSG_DONTWAIT : 0);
 		if (n > 0) {
 			nflog_handle_packet(h, buf, n);
 		} else if (n < 0 && errno == ENOBUFS) {
 			lost++;
-		} else if (n < 0 && errno != EINTR) {
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		} else {
 			errors++;
 			if (errors > 1000)
 				break;
@@ -128,41 +136,67 @@ static int run_nflog(bool meta_only, const char *ready_path)
 	return 0;
 }
 
+#define KMSG_START	"nflog_reader: start"
+#define KMSG_STOP	"nflog_reader: stop"
+
+/* one /dev/kmsg record: "prio,seq,usec,flags;text\n[continuation lines]" */
+static int kmsg_read(int fd, char *rec, size_t len, unsigned long long *seq)
+{
+	ssize_t n = read(fd, rec, len - 1);
+
+	if (n < 0)
+		return -errno;
+	rec[n] = '\0';
+	if (sscanf(rec, "%*u,%llu,", seq) != 1)
+		return -EINVAL;
+	return 0;
+}
+
 static int run_kmsg(const char *ready_path)
 {
 	static char rec[8192];
-	unsigned long long seq, expect = 0;
-	bool have = false;
-	ssize_t n;
-	int fd;
+	unsigned long long seq, expect;
+	int fd, err;
 
-	fd = open("/dev/kmsg", O_RDONLY);
+	fd = open("/dev/kmsg", O_RDWR);
 	if (fd < 0) {
 		perror("nflog_reader: /dev/kmsg");
 		return 1;
 	}
 	lseek(fd, 0, SEEK_END);		/* only what is logged from now on */
+	/* our own record fixes the sequence number counting starts from */
+	if (write(fd, KMSG_START "\n", sizeof(KMSG_START)) < 0) {
+		perror("nflog_reader: writing /dev/kmsg");
+		return 1;
+	}
+	for (;;) {
+		err = kmsg_read(fd, rec, sizeof(rec), &seq);
+		if (err == -EPIPE || err == -EINVAL)
+			continue;
+		if (err) {
+			fprintf(stderr, "nflog_reader: reading /dev/kmsg: %s\n", strerror(-err));
+			return 1;
+		}
+		if (strstr(rec, KMSG_START))
+			break;
+	}
+	expect = seq + 1;
 	if (ready(ready_path))
 		return 1;
 	while (!stop) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0) {
-			if (errno == EPIPE)	/* overwritten: the gap shows how many */
-				continue;
-			if (errno != EINTR)
-				errors++;
-			if (errors > 1000)
+		err = kmsg_read(fd, rec, sizeof(rec), &seq);
+		if (err == -EPIPE || err == -EINTR)	/* overwritten: the gap counts it */
+			continue;
+		if (err) {
+			if (++errors > 1000)
 				break;
 			continue;
 		}
-		rec[n] = '\0';
-		/* "prio,seq,usec,flags;text" */
-		if (sscanf(rec, "%*u,%llu,", &seq) == 1) {
-			if (have && seq > expect)
-				lost += seq - expect;
-			expect = seq + 1;
-			have = true;
-		}
+		if (seq > expect)
+			lost += seq - expect;
+		expect = seq + 1;
+		if (strstr(rec, KMSG_STOP))
+			break;
 		messages++;
 		if (strstr(rec, ";TRACE: "))
 			traces++;

@@ -1,0 +1,604 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""ipttrace benchmark, run inside a tests/lab/vm guest (make bench).
+
+One topology, one ruleset, one traffic pattern, rows side by side:
+
+    cli 10.0.1.2 --veth--> rtr (forwards, ~210 iptables-legacy rules) --veth--> srv 10.0.2.2
+
+A C sender (tests/lab/udpflood.c) floods UDP from 100 source ports
+(20000-20099) to srv:9000 for BENCH_SECONDS (default 6) per row; the
+router's ruleset (tests/lab/rulesets/bench-router.v4) makes each packet walk
+about 120 rules (some 25 of them hit) before it is accepted.  Delivered
+packets are counted by the server's own stack (Ip InDelivers in its
+namespace), not by a userspace receiver.  The sender is pinned to CPU 0
+(where, on veth, the whole forwarding path runs in its softirq), every
+userspace consumer (sink, ipttrace, log readers) to CPU 1.
+
+Rows: baseline; ipttrace with a filter matching nothing (fentry, kprobe);
+tracing 1% of the flows; every packet with the default rate cap and with the
+cap lifted; --latency; and the two anchors, a "-j TRACE" rule logging through
+nf_log_syslog (kernel log) and through nfnetlink_log (a libnetfilter_log
+reader).  Then the BPF programs' own run time per call (kernel.bpf_stats)
+in extra runs, so that the stats' cost stays out of the table.
+
+Nothing is asserted: the table and the targets are printed.  A row that
+cannot run is shown as failed with its reason.  Environment:
+BENCH_SECONDS (traffic per row), BENCH_ROUNDS (repeat the rows, the median
+is shown; default 1), BENCH_ONLY (comma-separated row keys).
+"""
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labtest import IPTTRACE, KREL, REPO, TMP, Fail, reset, restore, sh, three_hosts  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+ONLY = [k for k in os.environ.get("BENCH_ONLY", "").split(",") if k]
+UDPFLOOD = os.path.join(REPO, "build", "udpflood")
+NFLOG_READER = os.path.join(REPO, "build", "nflog_reader")
+DST, PORT, SPORT_BASE, NFLOWS = "10.0.2.2", 9000, 20000, 100
+TRACE_RULE = "-p udp -m udp --dport %d -j TRACE" % PORT
+NCPU = os.cpu_count() or 1
+PIN_FLOOD = ["taskset", "-c", "0"] if NCPU >= 2 else []
+PIN_USER = ["taskset", "-c", "1"] if NCPU >= 2 else []
+STOP_MARK = "nflog_reader: stop"     # the kmsg reader stops at this record
+seq = [0]
+
+
+def tmpfile(what):
+    seq[0] += 1
+    return "%s/bench-%s-%d" % (TMP, what, seq[0])
+
+
+def log(msg):
+    print("bench: " + msg, flush=True)
+
+
+def snmp(ns):
+    """{'Ip:InDelivers': n, ...} of a namespace's /proc/net/snmp"""
+    out = sh("cat /proc/net/snmp", ns=ns)
+    res, lines = {}, out.splitlines()
+    for head, vals in zip(lines[0::2], lines[1::2]):
+        proto, names = head.split(":", 1)
+        for k, v in zip(names.split(), vals.split(":", 1)[1].split()):
+            res["%s:%s" % (proto, k)] = int(v)
+    return res
+
+
+def flood(seconds=SECONDS):
+    """Run the sender; packets the server's stack received, per second."""
+    before_srv, before_rtr = snmp("srv"), snmp("rtr")
+    p = subprocess.run(["ip", "netns", "exec", "cli"] + PIN_FLOOD +
+                       [UDPFLOOD, "send", DST, str(PORT), str(SPORT_BASE), str(NFLOWS),
+                        str(seconds)], capture_output=True, text=True, timeout=seconds + 120)
+    if p.returncode != 0:
+        raise Fail("udpflood failed (%d): %s" % (p.returncode, p.stderr.strip()))
+    m = re.search(r"sent (\d+) errors (\d+) seconds ([\d.]+)", p.stdout)
+    if not m:
+        raise Fail("udpflood said %r" % p.stdout)
+    time.sleep(0.2)     # the last packets are in softirq or a socket queue
+    after_srv, after_rtr = snmp("srv"), snmp("rtr")
+    secs = float(m.group(3))
+    delivered = after_srv["Ip:InDelivers"] - before_srv["Ip:InDelivers"]
+    return {"sent": int(m.group(1)), "send_errors": int(m.group(2)), "seconds": secs,
+            "delivered": delivered, "pps": delivered / secs,
+            "forwarded": after_rtr["Ip:ForwDatagrams"] - before_rtr["Ip:ForwDatagrams"],
+            "udp_in": after_srv["Udp:InDatagrams"] - before_srv["Udp:InDatagrams"],
+            "rcvbuf_errors": after_srv["Udp:RcvbufErrors"] - before_srv["Udp:RcvbufErrors"]}
+
+
+def wait_file(path, proc, what, timeout=120):
+    t0 = time.monotonic()
+    while not os.path.exists(path):
+        if proc.poll() is not None:
+            raise Fail("%s exited %d before it was ready" % (what, proc.returncode))
+        if time.monotonic() - t0 > timeout:
+            raise Fail("%s not ready after %d s" % (what, timeout))
+        time.sleep(0.005)
+    return time.monotonic() - t0
+
+
+def tail(path, n=3):
+    try:
+        lines = [l for l in open(path, errors="replace").read().splitlines() if l.strip()]
+    except OSError:
+        return ""
+    return " | ".join(lines[-n:])
+
+
+def vm_hwm_kb(pid):
+    try:
+        for line in open("/proc/%d/status" % pid):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def stop_proc(p, what, timeout=120):
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise Fail("%s did not exit within %d s of SIGINT" % (what, timeout))
+
+
+# ---- BPF run-time statistics ------------------------------------------------
+
+def bpf_progs():
+    out = sh("bpftool prog show --json", check=False)
+    try:
+        return {p["id"]: p for p in json.loads(out or "[]")}
+    except ValueError:
+        return {}
+
+
+def bpf_stats_delta(before_ids):
+    """Per program of ours (ids not in before_ids): calls and ns per call."""
+    res = []
+    for pid, p in sorted(bpf_progs().items()):
+        if pid in before_ids:
+            continue
+        cnt, ns = p.get("run_cnt", 0), p.get("run_time_ns", 0)
+        res.append({"name": p.get("name", "?"), "type": p.get("type", "?"),
+                    "run_cnt": cnt, "run_time_ns": ns,
+                    "ns_per_call": (ns / cnt) if cnt else None})
+    return res
+
+
+# ---- ipttrace rows ----------------------------------------------------------
+
+EVENT_KINDS = ("packet", "rule", "verdict", "nat", "lost", "latency")
+
+
+def count_events(path):
+    counts = dict.fromkeys(EVENT_KINDS, 0)
+    lost = 0
+    data = open(path, "rb").read()
+    for k in EVENT_KINDS:
+        counts[k] = data.count(b'{"event":"%s"' % k.encode())
+    for m in re.finditer(rb'\{"event":"lost","count":(\d+)', data):
+        lost += int(m.group(1))
+    lat = []
+    if counts["latency"]:
+        for line in data.splitlines():
+            if line.startswith(b'{"event":"latency"'):
+                lat.append(json.loads(line))
+    return counts, lost, lat, len(data)
+
+
+def run_ipttrace(args, stats=False):
+    ready, out, err = tmpfile("ready"), tmpfile("out"), tmpfile("err")
+    before = set(bpf_progs()) if stats else set()
+    argv = PIN_USER + [IPTTRACE, "--ready-file", ready] + args
+    with open(out, "wb") as fo, open(err, "wb") as fe:
+        p = subprocess.Popen(argv, stdout=fo, stderr=fe)
+        try:
+            try:
+                ready_s = wait_file(ready, p, "ipttrace")
+            except Fail as e:
+                p.wait(10) if p.poll() is not None else None
+                raise Fail("%s: %s" % (e, tail(err)))
+            time.sleep(0.3)
+            f = flood()
+            hwm = vm_hwm_kb(p.pid)
+            bstats = bpf_stats_delta(before) if stats else None
+            time.sleep(0.5)
+            t_stop = time.monotonic()
+            rc = stop_proc(p, "ipttrace")
+            stop_s = time.monotonic() - t_stop
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    if rc != 0:
+        raise Fail("ipttrace exited %d: %s" % (rc, tail(err)))
+    counts, lost, lat, nbytes = count_events(out)
+    errtext = open(err, errors="replace").read()
+    m = re.search(r"(\d+) packets matched, (\d+) traced, (\d+) over the --rate cap", errtext)
+    f.update({"ready_s": ready_s, "rss_kb": hwm, "stop_s": stop_s, "counts": counts,
+              "lost": lost, "latency": lat, "bytes": nbytes, "bpf": bstats,
+              "kmod": tuple(int(x) for x in m.groups()) if m else None})
+    events = counts["packet"] + counts["rule"] + counts["verdict"] + counts["nat"]
+    f["events"] = events
+    f["traced_pkts"] = counts["packet"]
+    os.unlink(out)
+    return f
+
+
+# ---- the -j TRACE anchors ---------------------------------------------------
+
+def trace_rule(on):
+    sh("iptables-legacy -t raw -%s PREROUTING %s" % ("I" if on else "D", TRACE_RULE), ns="rtr",
+       check=on)
+
+
+def run_reader(argv, ns=None, end_mark=False):
+    """Start a log reader, flood, stop it; its counters and the flood's."""
+    if not os.access(NFLOG_READER, os.X_OK):
+        raise Fail("build/nflog_reader missing (tests/lab/bench.sh compiles it; is "
+                   "libnetfilter-log-dev installed?)")
+    ready, out, err = tmpfile("ready"), tmpfile("out"), tmpfile("err")
+    cmd = (["ip", "netns", "exec", ns] if ns else []) + PIN_USER + [NFLOG_READER] + argv + [ready]
+    with open(out, "w") as fo, open(err, "w") as fe:
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe)
+        try:
+            try:
+                wait_file(ready, p, "nflog_reader")
+            except Fail as e:
+                raise Fail("%s: %s" % (e, tail(err)))
+            f = flood()
+            time.sleep(0.5)
+            if end_mark:
+                # the kmsg reader stops by itself when it reads this record,
+                # so that whatever it had not read yet is counted too
+                with open("/dev/kmsg", "w") as k:
+                    k.write(STOP_MARK + "\n")
+                try:
+                    p.wait(120)
+                except subprocess.TimeoutExpired:
+                    pass
+            rc = stop_proc(p, "nflog_reader")
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    if rc != 0:
+        raise Fail("nflog_reader exited %d: %s" % (rc, tail(err)))
+    m = re.search(r"messages (\d+) trace (\d+) lost (\d+) errors (\d+)", open(out).read())
+    if not m:
+        raise Fail("nflog_reader printed no counters: %s" % tail(err))
+    f["messages"], f["trace_lines"], f["reader_lost"], f["reader_errors"] = map(int, m.groups())
+    return f
+
+
+def anchor_kernel_log():
+    sh("modprobe nf_log_syslog")
+    sh("sysctl -qw net.netfilter.nf_log_all_netns=1")
+    sh("sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4", ns="rtr")
+    trace_rule(True)
+    try:
+        f = run_reader(["--kmsg"], end_mark=True)
+    finally:
+        trace_rule(False)
+        sh("sysctl -qw net.netfilter.nf_log.2=NONE", ns="rtr", check=False)
+    f["events"] = f["trace_lines"]
+    f["lost"] = f["reader_lost"]    # records overwritten before they were read
+    return f
+
+
+def anchor_nflog():
+    sh("modprobe nfnetlink_log")
+    sh("sysctl -qw net.netfilter.nf_log.2=nfnetlink_log", ns="rtr")
+    trace_rule(True)
+    try:
+        f = run_reader([], ns="rtr")
+    finally:
+        trace_rule(False)
+        sh("sysctl -qw net.netfilter.nf_log.2=NONE", ns="rtr", check=False)
+    f["events"] = f["trace_lines"]
+    f["lost"] = None        # filled in from the lines expected per packet
+    return f
+
+
+# ---- the rows ---------------------------------------------------------------
+
+NETNS = ["--netns", "rtr"]
+ROWS = [
+    # key, label, kind, arguments
+    ("base", "baseline (nothing attached)", "base", None),
+    ("none-fentry", "filter matching nothing, fentry", "ipttrace",
+     ["--json"] + NETNS + ["--probe", "fentry", "host 192.0.2.99"]),
+    ("none-kprobe", "filter matching nothing, kprobe", "ipttrace",
+     ["--json"] + NETNS + ["--probe", "kprobe", "host 192.0.2.99"]),
+    ("1pct", "1%% of flows (udp src port %d)" % (SPORT_BASE + 42), "ipttrace",
+     ["--json"] + NETNS + ["udp src port %d" % (SPORT_BASE + 42)]),
+    ("all-cap", "every packet, --rate 1000 (default)", "ipttrace",
+     ["--json"] + NETNS + ["udp dst port %d" % PORT]),
+    ("all", "every packet, --rate 10000000", "ipttrace",
+     ["--json"] + NETNS + ["--rate", "10000000", "udp dst port %d" % PORT]),
+    ("latency", "--latency (all table calls, no module)", "ipttrace",
+     ["--json", "--latency"]),
+    ("trace-log", "anchor: -j TRACE + nf_log_syslog", "kernel-log", None),
+    ("trace-nflog", "anchor: -j TRACE + nfnetlink_log", "nflog", None),
+]
+
+
+def run_row(kind, args, stats=False):
+    if kind == "base":
+        return flood()
+    if kind == "ipttrace":
+        if not os.access(IPTTRACE, os.X_OK):
+            raise Fail("build/ipttrace missing (make all lab-kmods)")
+        return run_ipttrace(args, stats=stats)
+    if kind == "kernel-log":
+        return anchor_kernel_log()
+    if kind == "nflog":
+        return anchor_nflog()
+    raise Fail("unknown row kind " + kind)
+
+
+def setup():
+    reset()
+    sh("modprobe ip_tables")
+    three_hosts()
+    restore("rtr", "bench-router.v4")
+    nrules = int(sh("iptables-legacy-save | grep -c '^-A'", ns="rtr").strip())
+    # the sink keeps the server's socket drained; the stack counts deliveries
+    sink_out = tmpfile("sink")
+    sink = subprocess.Popen(["ip", "netns", "exec", "srv"] + PIN_USER +
+                            [UDPFLOOD, "sink", str(PORT)],
+                            stdout=open(sink_out, "w"), stderr=subprocess.STDOUT)
+    t0 = time.monotonic()
+    while "ready" not in open(sink_out).read():
+        if sink.poll() is not None or time.monotonic() - t0 > 30:
+            raise Fail("udp sink did not start: %s" % open(sink_out).read())
+        time.sleep(0.02)
+    return nrules, sink, sink_out
+
+
+def fmt_num(v, fmt="%.0f"):
+    return "-" if v is None else fmt % v
+
+
+def main():
+    t_start = time.monotonic()
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    log("kernel %s, %d vCPU (%s), %.0f s of traffic per row, %d round(s)"
+        % (KREL, NCPU, cpu, SECONDS, ROUNDS))
+    for tool, path in (("udpflood", UDPFLOOD), ("ipttrace", IPTTRACE),
+                       ("nflog_reader", NFLOG_READER)):
+        if not os.access(path, os.X_OK):
+            log("warning: %s missing (%s)" % (tool, path))
+    try:
+        nrules, sink, sink_out = setup()
+    except Exception as e:  # nothing can run without the topology
+        print("bench: setup failed: %s" % e, flush=True)
+        return 1
+    log("router ruleset: %d rules (raw, mangle, nat, filter)" % nrules)
+    try:
+        f = flood(1.0)      # warm up: conntrack entries, caches, page tables
+        log("warm-up: %.0f pkt/s" % f["pps"])
+    except Exception as e:
+        log("warm-up failed: %s" % e)
+
+    rows = [r for r in ROWS if not ONLY or r[0] in ONLY]
+    results = {r[0]: [] for r in rows}
+    errors = {}
+    for rnd in range(ROUNDS):
+        for key, label, kind, args in rows:
+            t0 = time.monotonic()
+            try:
+                res = run_row(kind, args)
+                results[key].append(res)
+                log("round %d %-12s %8.0f pkt/s, %s events (%.1f s)"
+                    % (rnd + 1, key, res["pps"], res.get("events", "-"),
+                       time.monotonic() - t0))
+            except Exception as e:
+                msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                errors[key] = msg
+                log("round %d %-12s FAILED: %s" % (rnd + 1, key, msg))
+            # whatever a row left behind must not leak into the next one
+            subprocess.run("pkill -INT -x ipttrace; sleep 0.1", shell=True)
+            sh("rmmod ipttrace", check=False)
+
+    # BPF program run time per call: separate runs, since bpf_stats costs
+    # two clock reads per program run
+    bpf = {}
+    if not ONLY or "bpfstats" in ONLY:
+        for key, args in (("all", ROWS[5][3]), ("latency", ROWS[6][3])):
+            try:
+                sh("sysctl -qw kernel.bpf_stats_enabled=1")
+                res = run_ipttrace(args, stats=True)
+                bpf[key] = res
+                log("bpf_stats run %-8s %8.0f pkt/s" % (key, res["pps"]))
+            except Exception as e:
+                bpf[key] = {"error": str(e).strip().splitlines()[0]}
+                log("bpf_stats run %s FAILED: %s" % (key, bpf[key]["error"]))
+            finally:
+                sh("sysctl -qw kernel.bpf_stats_enabled=0", check=False)
+                sh("rmmod ipttrace", check=False)
+
+    sink.send_signal(signal.SIGINT)
+    try:
+        sink.wait(10)
+    except subprocess.TimeoutExpired:
+        sink.kill()
+    report(rows, results, errors, bpf, nrules, cpu, tail(sink_out, 1))
+    log("done in %.0f s" % (time.monotonic() - t_start))
+    return 0
+
+
+def median_row(lst):
+    """The run with the median packet rate (a real run, not a blend)."""
+    if not lst:
+        return None
+    s = sorted(lst, key=lambda r: r["pps"])
+    return s[(len(s) - 1) // 2]
+
+
+def report(rows, results, errors, bpf, nrules, cpu, sink_line):
+    med = {k: median_row(v) for k, v in results.items()}
+    base = med.get("base")
+    base_pps = base["pps"] if base else None
+
+    # TRACE lines per packet, from the kernel-log anchor (it sees every line
+    # or counts the ones it missed), else from ipttrace's rule events
+    lines_per_pkt = None
+    kl = med.get("trace-log")
+    if kl and kl["forwarded"]:
+        lines_per_pkt = (kl["trace_lines"] + kl["reader_lost"]) / kl["forwarded"]
+    for k in ("all", "all-cap"):
+        r = med.get(k)
+        if lines_per_pkt is None and r and r["counts"]["packet"]:
+            lines_per_pkt = r["counts"]["rule"] / r["counts"]["packet"]
+    nf = med.get("trace-nflog")
+    if nf and lines_per_pkt:
+        nf["expected_lines"] = lines_per_pkt * nf["forwarded"]
+        nf["lost"] = max(0, round(nf["expected_lines"] - nf["trace_lines"]))
+
+    print()
+    print("ipttrace benchmark: kernel %s, %d vCPU %s under QEMU/TCG (emulated: compare rows "
+          "with each other, not with real hardware)" % (KREL, NCPU, cpu))
+    print("router: %d iptables-legacy rules; UDP flood %d-byte payload, %d flows, %.0f s per row%s"
+          % (nrules, 64, NFLOWS, SECONDS, ", median of %d rounds" % ROUNDS if ROUNDS > 1 else ""))
+    print()
+    hdr = ("row", "pkt/s", "vs base", "ns/pkt added", "events/s", "traced pkt/s", "lost",
+           "notes")
+    table = []
+    for key, label, kind, args in rows:
+        r = med.get(key)
+        if r is None:
+            table.append((label, "FAILED", "", "", "", "", "", errors.get(key, "no result")))
+            continue
+        pps = r["pps"]
+        ratio = pps / base_pps if base_pps else None
+        added = (1e9 / pps - 1e9 / base_pps) if (base_pps and pps) else None
+        ev = r.get("events")
+        evs = ev / r["seconds"] if ev is not None else None
+        notes = []
+        traced = None
+        lost = r.get("lost")
+        if kind == "ipttrace" and "--latency" not in args:
+            traced = r["traced_pkts"] / r["seconds"]
+            notes.append("ready %.2f s" % r["ready_s"])
+            if r["rss_kb"]:
+                notes.append("RSS %.1f MB" % (r["rss_kb"] / 1024))
+            if r["kmod"]:
+                notes.append("%d over cap" % r["kmod"][2])
+            if r["counts"]["packet"]:
+                notes.append("%.1f ev/pkt" % (ev / r["counts"]["packet"]))
+        elif kind == "ipttrace":
+            lost = None
+            notes.append("ready %.2f s" % r["ready_s"])
+            if r["rss_kb"]:
+                notes.append("RSS %.1f MB" % (r["rss_kb"] / 1024))
+            calls = sum(l["count"] for l in r["latency"])
+            tot = sum(l["sum_ns"] for l in r["latency"])
+            if calls:
+                notes.append("%d table calls, mean %.0f ns" % (calls, tot / calls))
+        elif kind == "kernel-log":
+            traced = (ev + r["reader_lost"]) / r["seconds"] / lines_per_pkt if lines_per_pkt else None
+            notes.append("%d lines logged, %d read, %d overwritten unread" %
+                         (ev + r["reader_lost"], ev, r["reader_lost"]))
+        elif kind == "nflog":
+            traced = ev / r["seconds"] / lines_per_pkt if lines_per_pkt else None
+            if r.get("expected_lines") is not None:
+                notes.append("~%d lines expected, %d read" % (r["expected_lines"], ev))
+            notes.append("%d ENOBUFS" % r["reader_lost"])
+            if lost is None:
+                lost = "n/a"
+        if r.get("send_errors"):
+            notes.append("%d send errors" % r["send_errors"])
+        table.append((label, fmt_num(pps), fmt_num(ratio and ratio * 100, "%.1f%%"),
+                      fmt_num(added), fmt_num(evs), fmt_num(traced),
+                      lost if isinstance(lost, str) else fmt_num(lost),
+                      "; ".join(notes)))
+    widths = [max(len(str(row[i])) for row in table + [hdr]) for i in range(len(hdr))]
+    line = "| " + " | ".join("%%-%ds" % w for w in widths) + " |"
+    print(line % hdr)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in table:
+        print(line % tuple(row))
+    print()
+    print("pkt/s: datagrams the server's stack received (Ip InDelivers in its namespace) per "
+          "second of sending; ns/pkt added = 1e9/rate - 1e9/baseline; events/s: JSON packet+rule+"
+          "verdict(+nat) lines ipttrace wrote, or TRACE lines the anchor's reader got; traced "
+          "pkt/s: packets whose trace reached userspace (ipttrace: packet events; anchors: "
+          "lines / %s lines per packet); lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: "
+          "records overwritten before the reader got them (dmesg's ring holds only ~1 MB); "
+          "nfnetlink_log: lines expected minus lines read." %
+          (("%.1f" % lines_per_pkt) if lines_per_pkt else "?"))
+    if sink_line:
+        print("server sink: %s (it drains the socket; counts above come from the stack)" % sink_line)
+
+    # BPF run time per call
+    for key, what in (("all", "tracing every packet (--rate 10000000)"),
+                      ("latency", "--latency")):
+        b = bpf.get(key)
+        if not b:
+            continue
+        print()
+        if "error" in b:
+            print("BPF run time, %s: FAILED: %s" % (what, b["error"]))
+            continue
+        print("BPF run time per call (kernel.bpf_stats_enabled=1, bpftool prog show), %s, "
+              "%.0f pkt/s in that run:" % (what, b["pps"]))
+        for p in b["bpf"] or []:
+            print("  %-16s %-8s %10d calls %8s ns/call" % (
+                p["name"], p["type"], p["run_cnt"],
+                "%.0f" % p["ns_per_call"] if p["ns_per_call"] is not None else "-"))
+        if b["bpf"] and b["pps"]:
+            per_pkt = sum(p["run_time_ns"] for p in b["bpf"]) / max(1, b["forwarded"])
+            print("  all programs: %.0f ns per forwarded packet (trampoline/kprobe entry "
+                  "not included)" % per_pkt)
+
+    # the targets
+    print()
+    print("targets (reported, not asserted):")
+
+    def pct(k):
+        r = med.get(k)
+        return r["pps"] / base_pps if (r and base_pps) else None
+
+    def verdict(ok):
+        return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+    v = pct("none-fentry")
+    print("  untraced traffic keeps >= 98%% of baseline with fentry: %s (%s)"
+          % (verdict(v >= 0.98 if v is not None else None), fmt_num(v and v * 100, "%.1f%%")))
+    all_r, kl_r, nf_r = med.get("all"), med.get("trace-log"), med.get("trace-nflog")
+
+    def traced_rate(r, kind):
+        if not r:
+            return None
+        if kind == "ipttrace":
+            return r["traced_pkts"] / r["seconds"]
+        if not lines_per_pkt:
+            return None
+        return r["trace_lines"] / r["seconds"] / lines_per_pkt
+
+    t_all = traced_rate(all_r, "ipttrace")
+    for name, r, factor in (("TRACE+nfnetlink_log", nf_r, 3), ("TRACE+kernel log", kl_r, 10)):
+        t_anchor = traced_rate(r, "anchor")
+        if all_r and r:
+            x_pps = all_r["pps"] / r["pps"] if r["pps"] else None
+            x_tr = t_all / t_anchor if t_anchor else None
+            print("  tracing every packet sustains >= %dx %s: %s (packets forwarded %.1fx, "
+                  "packets fully traced to userspace %s)"
+                  % (factor, name, verdict(min(x_pps or 0, x_tr or 0) >= factor),
+                     x_pps or 0, fmt_num(x_tr, "%.1fx")))
+        else:
+            print("  tracing every packet sustains >= %dx %s: n/a (a row failed)" % (factor, name))
+    cap = med.get("all-cap")
+    if cap:
+        print("  no lost events below the rate cap: %s (%d lost with --rate 1000, %d packets "
+              "traced)" % (verdict(cap["lost"] == 0), cap["lost"], cap["traced_pkts"]))
+    else:
+        print("  no lost events below the rate cap: n/a (row failed)")
+    readies = [r["ready_s"] for k in ("none-fentry", "none-kprobe", "1pct", "all-cap", "all")
+               for r in results.get(k, [])]
+    if readies:
+        print("  ready in under 1 s: %s (ipttrace with module: %.2f-%.2f s from start to "
+              "--ready-file)" % (verdict(max(readies) < 1.0), min(readies), max(readies)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
