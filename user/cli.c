@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* argp command line: options, checks of their values, and the help text. */
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -89,7 +90,7 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 {
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9')	/* strtoul would take " -1" */
 		return -1;
 	errno = 0;
 	*v = strtoul(s, &end, 10);
@@ -137,6 +138,19 @@ static int parse_seconds(const char *s, double *v)
 	return 0;
 }
 
+/* What the kernel's dev_valid_name() accepts. */
+static bool iface_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= 16 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
 struct parse_state {
 	struct iptt_opts *o;
 	int nwords;
@@ -157,7 +171,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->ipv6 = true;
 		break;
 	case 'i':
-		if (!*arg || strlen(arg) >= 16 || strchr(arg, '/'))
+		if (!iface_name_ok(arg))
 			argp_error(state, "invalid interface name '%s'", arg);
 		o->iface = arg;
 		break;

@@ -163,7 +163,7 @@ const char *iptt_tcp_flags(unsigned int flags, char *buf, size_t len)
 		char c;
 	} f[] = {
 		{ 0x01, 'F' }, { 0x02, 'S' }, { 0x04, 'R' }, { 0x08, 'P' },
-		{ 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
+		{ 0x10, '.' }, { 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' },
 	};
 	size_t n = 0, i;
 

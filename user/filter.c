@@ -27,14 +27,16 @@ int iptt_filter_compile(const char *expr, struct iptt_filter *f, char *err,
 		return -1;
 	}
 	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		snprintf(err, errlen, "bad pcap filter '%s': %s", expr,
-			 pcap_geterr(p));
+		/* the reason first: a long expression must not hide it */
+		snprintf(err, errlen, "bad pcap filter: %s (in '%.60s%s')",
+			 pcap_geterr(p), expr, strlen(expr) > 60 ? "..." : "");
 		goto out;
 	}
 	if (prog.bf_len > IPTT_FILTER_MAX) {
 		snprintf(err, errlen,
-			 "pcap filter '%s' compiles to %u instructions, more than the kernel's %d: simplify it",
-			 expr, prog.bf_len, IPTT_FILTER_MAX);
+			 "pcap filter compiles to %u instructions, more than the kernel's %d: simplify it (in '%.60s%s')",
+			 prog.bf_len, IPTT_FILTER_MAX, expr,
+			 strlen(expr) > 60 ? "..." : "");
 		goto free_prog;
 	}
 	_Static_assert(sizeof(struct bpf_insn) == sizeof(struct iptt_insn),

@@ -426,6 +426,35 @@ static const struct rchain *find_chain(const struct rules_index *ri,
 						hash_name(chain, len));
 }
 
+/*
+ * The kernel also calls a rule "policy" (built-in chain) or "return" (user
+ * chain) when it is unconditional -- no address, interface, protocol or
+ * match -- and its target is a plain verdict: "-A X -j RETURN" ends a user
+ * chain exactly like falling off its end.  Accept only that exact form.
+ */
+static const char *verdict_rule(const struct rchain *c, unsigned int rulenum,
+				bool *known)
+{
+	static const char *const verdicts[] = { "ACCEPT", "DROP", "RETURN" };
+	const char *r = c->rules[rulenum - 1], *v;
+	size_t i;
+
+	/* "-A " CHAIN " -j " VERDICT and nothing else */
+	if (strncmp(r, "-A ", 3) || strncmp(r + 3, c->node.name, c->node.len))
+		return NULL;
+	v = r + 3 + c->node.len;
+	if (strncmp(v, " -j ", 4))
+		return NULL;
+	v += 4;
+	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+		if (!strcmp(v, verdicts[i])) {
+			*known = true;
+			return r;
+		}
+	}
+	return NULL;
+}
+
 const char *rules_lookup(const struct rules_index *ri, const char *table,
 			 const char *chain, int kind, unsigned int rulenum,
 			 char *buf, size_t buflen, bool *known)
@@ -446,8 +475,11 @@ const char *rules_lookup(const struct rules_index *ri, const char *table,
 		*known = true;
 		return c->rules[rulenum - 1];
 	case IPTT_KIND_POLICY:
-		if (c->decl != DECL_BUILTIN || rulenum != c->nrules + 1 ||
-		    !buf || !buflen)
+		if (c->decl != DECL_BUILTIN)
+			return NULL;
+		if (rulenum >= 1 && rulenum <= c->nrules)
+			return verdict_rule(c, rulenum, known);
+		if (rulenum != c->nrules + 1 || !buf || !buflen)
 			return NULL;
 		snprintf(buf, buflen, "-P %.*s %s",
 			 (int)(c->node.len > INT_MAX ? INT_MAX : c->node.len),
@@ -455,7 +487,11 @@ const char *rules_lookup(const struct rules_index *ri, const char *table,
 		*known = true;
 		return buf;
 	case IPTT_KIND_RETURN:
-		if (c->decl != DECL_USER || rulenum != c->nrules + 1)
+		if (c->decl != DECL_USER)
+			return NULL;
+		if (rulenum >= 1 && rulenum <= c->nrules)
+			return verdict_rule(c, rulenum, known);
+		if (rulenum != c->nrules + 1)
 			return NULL;
 		*known = true;
 		return NULL;

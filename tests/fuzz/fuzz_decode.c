@@ -21,7 +21,7 @@
 #define check(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
 /* Buffer sizes to try: tiny ones, and one the input chooses. */
-static size_t sizes[] = { 1, 2, 3, 5, 0 };
+static size_t sizes[] = { 1, 2, 3, 4, 5, 0 };
 #define NSIZES	(sizeof(sizes) / sizeof(sizes[0]))
 
 static char *small_buf(size_t len)

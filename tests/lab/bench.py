@@ -24,8 +24,10 @@ in extra runs, so that the stats' cost stays out of the table.
 
 Nothing is asserted: the table and the targets are printed.  A row that
 cannot run is shown as failed with its reason.  Environment:
-BENCH_SECONDS (traffic per row), BENCH_ROUNDS (repeat the rows, the median
-is shown; default 1), BENCH_ONLY (comma-separated row keys).
+BENCH_SECONDS (traffic per row, default 5), BENCH_ROUNDS (default 3: the
+rows run in order, then in reverse order, ...; the run with the median rate
+is shown, so that drift and a busy host weigh on every row alike),
+BENCH_ONLY (comma-separated row keys, "bpfstats" for the stats runs).
 """
 import json
 import os
@@ -39,8 +41,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labtest import IPTTRACE, KREL, REPO, TMP, Fail, reset, restore, sh, three_hosts  # noqa: E402
 
-SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 ONLY = [k for k in os.environ.get("BENCH_ONLY", "").split(",") if k]
 UDPFLOOD = os.path.join(REPO, "build", "udpflood")
 NFLOG_READER = os.path.join(REPO, "build", "nflog_reader")
@@ -279,6 +281,16 @@ def anchor_kernel_log():
     return f
 
 
+def reference_trace_no_logger():
+    """-j TRACE with no logger bound: what the kernel's own trace walk costs"""
+    sh("sysctl -qw net.netfilter.nf_log.2=NONE", ns="rtr", check=False)
+    trace_rule(True)
+    try:
+        return flood()
+    finally:
+        trace_rule(False)
+
+
 def anchor_nflog():
     sh("modprobe nfnetlink_log")
     sh("sysctl -qw net.netfilter.nf_log.2=nfnetlink_log", ns="rtr")
@@ -313,6 +325,7 @@ ROWS = [
      ["--json", "--latency"]),
     ("trace-log", "anchor: -j TRACE + nf_log_syslog", "kernel-log", None),
     ("trace-nflog", "anchor: -j TRACE + nfnetlink_log", "nflog", None),
+    ("trace-nolog", "reference: -j TRACE, no logger bound", "trace-nolog", None),
 ]
 
 
@@ -327,6 +340,8 @@ def run_row(kind, args, stats=False):
         return anchor_kernel_log()
     if kind == "nflog":
         return anchor_nflog()
+    if kind == "trace-nolog":
+        return reference_trace_no_logger()
     raise Fail("unknown row kind " + kind)
 
 
@@ -382,27 +397,27 @@ def main():
     results = {r[0]: [] for r in rows}
     errors = {}
     for rnd in range(ROUNDS):
-        for key, label, kind, args in rows:
+        for key, label, kind, args in (rows if rnd % 2 == 0 else rows[::-1]):
             t0 = time.monotonic()
             try:
                 res = run_row(kind, args)
                 results[key].append(res)
-                log("round %d %-12s %8.0f pkt/s, %s events (%.1f s)"
-                    % (rnd + 1, key, res["pps"], res.get("events", "-"),
-                       time.monotonic() - t0))
+                log("round %d %-12s %8.0f pkt/s (%d sent), %s events, %s lost (%.1f s)"
+                    % (rnd + 1, key, res["pps"], res["sent"], res.get("events", "-"),
+                       res.get("lost", "-"), time.monotonic() - t0))
             except Exception as e:
                 msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 errors[key] = msg
                 log("round %d %-12s FAILED: %s" % (rnd + 1, key, msg))
-            # whatever a row left behind must not leak into the next one
-            subprocess.run("pkill -INT -x ipttrace; sleep 0.1", shell=True)
+            # the module must not stay loaded into the next row
             sh("rmmod ipttrace", check=False)
 
     # BPF program run time per call: separate runs, since bpf_stats costs
     # two clock reads per program run
     bpf = {}
     if not ONLY or "bpfstats" in ONLY:
-        for key, args in (("all", ROWS[5][3]), ("latency", ROWS[6][3])):
+        for key in ("all", "latency"):
+            args = [r[3] for r in ROWS if r[0] == key][0]
             try:
                 sh("sysctl -qw kernel.bpf_stats_enabled=1")
                 res = run_ipttrace(args, stats=True)
@@ -438,26 +453,40 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
     base = med.get("base")
     base_pps = base["pps"] if base else None
 
-    # TRACE lines per packet, from the kernel-log anchor (it sees every line
-    # or counts the ones it missed), else from ipttrace's rule events
+    # TRACE lines per packet: the kernel-log anchor sees every line or counts
+    # the ones it missed; else ipttrace's rule events per packet event
     lines_per_pkt = None
     kl = med.get("trace-log")
     if kl and kl["forwarded"]:
         lines_per_pkt = (kl["trace_lines"] + kl["reader_lost"]) / kl["forwarded"]
-    for k in ("all", "all-cap"):
+    # ipttrace events per packet, from a row that lost none
+    ev_per_pkt = None
+    for k in ("all-cap", "1pct", "all"):
         r = med.get(k)
-        if lines_per_pkt is None and r and r["counts"]["packet"]:
-            lines_per_pkt = r["counts"]["rule"] / r["counts"]["packet"]
+        if r and r["counts"]["packet"] and not r["lost"]:
+            ev_per_pkt = r["events"] / r["counts"]["packet"]
+            if lines_per_pkt is None:
+                lines_per_pkt = r["counts"]["rule"] / r["counts"]["packet"]
+            break
     nf = med.get("trace-nflog")
     if nf and lines_per_pkt:
         nf["expected_lines"] = lines_per_pkt * nf["forwarded"]
         nf["lost"] = max(0, round(nf["expected_lines"] - nf["trace_lines"]))
 
+    def traced_pps(kind, r):
+        """packets whose whole trace reached userspace, per second"""
+        if kind == "ipttrace" and "latency" not in r and ev_per_pkt:
+            return r["events"] / r["seconds"] / ev_per_pkt
+        if kind in ("kernel-log", "nflog") and lines_per_pkt:
+            return r["trace_lines"] / r["seconds"] / lines_per_pkt
+        return None
+
     print()
-    print("ipttrace benchmark: kernel %s, %d vCPU %s under QEMU/TCG (emulated: compare rows "
+    print("ipttrace benchmark: kernel %s, %d vCPU \"%s\" (QEMU TCG, emulated: compare the rows "
           "with each other, not with real hardware)" % (KREL, NCPU, cpu))
-    print("router: %d iptables-legacy rules; UDP flood %d-byte payload, %d flows, %.0f s per row%s"
-          % (nrules, 64, NFLOWS, SECONDS, ", median of %d rounds" % ROUNDS if ROUNDS > 1 else ""))
+    print("router: %d iptables-legacy rules; UDP flood, 64-byte payload, %d flows; %.0f s of "
+          "traffic per row; %d round(s), median shown"
+          % (nrules, NFLOWS, SECONDS, ROUNDS))
     print()
     hdr = ("row", "pkt/s", "vs base", "ns/pkt added", "events/s", "traced pkt/s", "lost",
            "notes")
@@ -472,33 +501,24 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
         added = (1e9 / pps - 1e9 / base_pps) if (base_pps and pps) else None
         ev = r.get("events")
         evs = ev / r["seconds"] if ev is not None else None
-        notes = []
-        traced = None
         lost = r.get("lost")
-        if kind == "ipttrace" and "--latency" not in args:
-            traced = r["traced_pkts"] / r["seconds"]
-            notes.append("ready %.2f s" % r["ready_s"])
+        notes = []
+        if kind == "ipttrace":
+            readies = sorted(x["ready_s"] for x in results[key])
+            notes.append("ready %.2f s" % readies[(len(readies) - 1) // 2])
             if r["rss_kb"]:
                 notes.append("RSS %.1f MB" % (r["rss_kb"] / 1024))
-            if r["kmod"]:
-                notes.append("%d over cap" % r["kmod"][2])
-            if r["counts"]["packet"]:
-                notes.append("%.1f ev/pkt" % (ev / r["counts"]["packet"]))
-        elif kind == "ipttrace":
-            lost = None
-            notes.append("ready %.2f s" % r["ready_s"])
-            if r["rss_kb"]:
-                notes.append("RSS %.1f MB" % (r["rss_kb"] / 1024))
-            calls = sum(l["count"] for l in r["latency"])
-            tot = sum(l["sum_ns"] for l in r["latency"])
-            if calls:
-                notes.append("%d table calls, mean %.0f ns" % (calls, tot / calls))
+            if r["latency"]:
+                lost = evs = None
+                calls = sum(l["count"] for l in r["latency"])
+                tot = sum(l["sum_ns"] for l in r["latency"])
+                if calls:
+                    notes.append("%d table calls, %.0f ns each" % (calls, tot / calls))
+            elif r["counts"]["packet"]:
+                notes.append("%.1f events/pkt" % (ev / r["counts"]["packet"]))
         elif kind == "kernel-log":
-            traced = (ev + r["reader_lost"]) / r["seconds"] / lines_per_pkt if lines_per_pkt else None
-            notes.append("%d lines logged, %d read, %d overwritten unread" %
-                         (ev + r["reader_lost"], ev, r["reader_lost"]))
+            notes.append("%d lines logged, %d read" % (ev + r["reader_lost"], ev))
         elif kind == "nflog":
-            traced = ev / r["seconds"] / lines_per_pkt if lines_per_pkt else None
             if r.get("expected_lines") is not None:
                 notes.append("~%d lines expected, %d read" % (r["expected_lines"], ev))
             notes.append("%d ENOBUFS" % r["reader_lost"])
@@ -506,8 +526,10 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
                 lost = "n/a"
         if r.get("send_errors"):
             notes.append("%d send errors" % r["send_errors"])
+        if errors.get(key):
+            notes.append("a round failed: " + errors[key])
         table.append((label, fmt_num(pps), fmt_num(ratio and ratio * 100, "%.1f%%"),
-                      fmt_num(added), fmt_num(evs), fmt_num(traced),
+                      fmt_num(added), fmt_num(evs), fmt_num(traced_pps(kind, r)),
                       lost if isinstance(lost, str) else fmt_num(lost),
                       "; ".join(notes)))
     widths = [max(len(str(row[i])) for row in table + [hdr]) for i in range(len(hdr))]
@@ -517,18 +539,22 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
     for row in table:
         print(line % tuple(row))
     print()
-    print("pkt/s: datagrams the server's stack received (Ip InDelivers in its namespace) per "
-          "second of sending; ns/pkt added = 1e9/rate - 1e9/baseline; events/s: JSON packet+rule+"
-          "verdict(+nat) lines ipttrace wrote, or TRACE lines the anchor's reader got; traced "
-          "pkt/s: packets whose trace reached userspace (ipttrace: packet events; anchors: "
-          "lines / %s lines per packet); lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: "
-          "records overwritten before the reader got them (dmesg's ring holds only ~1 MB); "
-          "nfnetlink_log: lines expected minus lines read." %
-          (("%.1f" % lines_per_pkt) if lines_per_pkt else "?"))
+    print("pkt/s: datagrams the server's stack received (Ip InDelivers) per second of sending. "
+          "ns/pkt added: 1e9/rate - 1e9/baseline. events/s: JSON packet+rule+verdict(+nat) "
+          "lines ipttrace wrote, or TRACE lines the anchor's reader got. traced pkt/s: "
+          "events/s / %s events per packet (ipttrace) or / %s TRACE lines per packet "
+          "(anchors). lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: records "
+          "overwritten before the reader got them (the printk ring is small); nfnetlink_log: "
+          "lines expected minus lines read. The reference row is the kernel's own trace walk "
+          "(-j TRACE, no logger), which every nf_trace-based tracer pays."
+          % (fmt_num(ev_per_pkt, "%.1f"), fmt_num(lines_per_pkt, "%.1f")))
+    if base and len(results.get("base", [])) > 1:
+        b = sorted(x["pps"] for x in results["base"])
+        print("baseline over the rounds: %s pkt/s (the spread is the noise floor of this host)"
+              % ", ".join("%.0f" % x for x in b))
     if sink_line:
-        print("server sink: %s (it drains the socket; counts above come from the stack)" % sink_line)
+        print("server sink: %s datagrams read in all" % sink_line.replace("received ", ""))
 
-    # BPF run time per call
     for key, what in (("all", "tracing every packet (--rate 10000000)"),
                       ("latency", "--latency")):
         b = bpf.get(key)
@@ -538,65 +564,55 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
         if "error" in b:
             print("BPF run time, %s: FAILED: %s" % (what, b["error"]))
             continue
-        print("BPF run time per call (kernel.bpf_stats_enabled=1, bpftool prog show), %s, "
-              "%.0f pkt/s in that run:" % (what, b["pps"]))
+        print("BPF run time per call, %s (kernel.bpf_stats_enabled=1, bpftool prog show; "
+              "a separate run at %.0f pkt/s):" % (what, b["pps"]))
         for p in b["bpf"] or []:
-            print("  %-16s %-8s %10d calls %8s ns/call" % (
+            print("  %-16s %-8s %9d calls %7s ns/call" % (
                 p["name"], p["type"], p["run_cnt"],
                 "%.0f" % p["ns_per_call"] if p["ns_per_call"] is not None else "-"))
-        if b["bpf"] and b["pps"]:
-            per_pkt = sum(p["run_time_ns"] for p in b["bpf"]) / max(1, b["forwarded"])
-            print("  all programs: %.0f ns per forwarded packet (trampoline/kprobe entry "
-                  "not included)" % per_pkt)
+        if b["bpf"] and b["forwarded"]:
+            print("  all programs: %.0f ns per forwarded packet (without the trampoline, "
+                  "kprobe and ring buffer wake-up costs around them)"
+                  % (sum(p["run_time_ns"] for p in b["bpf"]) / b["forwarded"]))
 
-    # the targets
     print()
     print("targets (reported, not asserted):")
-
-    def pct(k):
-        r = med.get(k)
-        return r["pps"] / base_pps if (r and base_pps) else None
 
     def verdict(ok):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
 
-    v = pct("none-fentry")
+    r = med.get("none-fentry")
+    v = r["pps"] / base_pps if (r and base_pps) else None
     print("  untraced traffic keeps >= 98%% of baseline with fentry: %s (%s)"
           % (verdict(v >= 0.98 if v is not None else None), fmt_num(v and v * 100, "%.1f%%")))
-    all_r, kl_r, nf_r = med.get("all"), med.get("trace-log"), med.get("trace-nflog")
-
-    def traced_rate(r, kind):
-        if not r:
-            return None
-        if kind == "ipttrace":
-            return r["traced_pkts"] / r["seconds"]
-        if not lines_per_pkt:
-            return None
-        return r["trace_lines"] / r["seconds"] / lines_per_pkt
-
-    t_all = traced_rate(all_r, "ipttrace")
-    for name, r, factor in (("TRACE+nfnetlink_log", nf_r, 3), ("TRACE+kernel log", kl_r, 10)):
-        t_anchor = traced_rate(r, "anchor")
-        if all_r and r:
-            x_pps = all_r["pps"] / r["pps"] if r["pps"] else None
-            x_tr = t_all / t_anchor if t_anchor else None
-            print("  tracing every packet sustains >= %dx %s: %s (packets forwarded %.1fx, "
-                  "packets fully traced to userspace %s)"
-                  % (factor, name, verdict(min(x_pps or 0, x_tr or 0) >= factor),
-                     x_pps or 0, fmt_num(x_tr, "%.1fx")))
-        else:
-            print("  tracing every packet sustains >= %dx %s: n/a (a row failed)" % (factor, name))
+    all_r = med.get("all")
+    t_all = traced_pps("ipttrace", all_r) if all_r else None
+    for name, key, kind, factor in (("TRACE+nfnetlink_log", "trace-nflog", "nflog", 3),
+                                    ("TRACE+kernel log", "trace-log", "kernel-log", 10)):
+        a = med.get(key)
+        t_a = traced_pps(kind, a) if a else None
+        if not (all_r and a and t_all and t_a):
+            print("  tracing every packet sustains >= %dx %s: n/a (a row failed)"
+                  % (factor, name))
+            continue
+        x_tr, x_pps = t_all / t_a, all_r["pps"] / a["pps"]
+        print("  tracing every packet sustains >= %dx %s: %s (%.1fx the packets fully traced "
+              "to userspace per second; %.1fx the forwarding rate)"
+              % (factor, name, verdict(x_tr >= factor), x_tr, x_pps))
     cap = med.get("all-cap")
     if cap:
-        print("  no lost events below the rate cap: %s (%d lost with --rate 1000, %d packets "
-              "traced)" % (verdict(cap["lost"] == 0), cap["lost"], cap["traced_pkts"]))
+        print("  no lost events below the rate cap: %s (%d lost with the default --rate 1000, "
+              "%d packets traced)" % (verdict(cap["lost"] == 0), cap["lost"],
+                                       cap["counts"]["packet"]))
     else:
         print("  no lost events below the rate cap: n/a (row failed)")
-    readies = [r["ready_s"] for k in ("none-fentry", "none-kprobe", "1pct", "all-cap", "all")
-               for r in results.get(k, [])]
+    readies = sorted(x["ready_s"] for k in ("none-fentry", "none-kprobe", "1pct", "all-cap",
+                                            "all") for x in results.get(k, []))
     if readies:
-        print("  ready in under 1 s: %s (ipttrace with module: %.2f-%.2f s from start to "
-              "--ready-file)" % (verdict(max(readies) < 1.0), min(readies), max(readies)))
+        print("  ready in under 1 s: %s (start to --ready-file, module loaded each time: "
+              "median %.2f s, %.2f-%.2f s)" % (verdict(readies[(len(readies) - 1) // 2] < 1.0),
+                                              readies[(len(readies) - 1) // 2], readies[0],
+                                              readies[-1]))
     sys.stdout.flush()
 
 

@@ -57,22 +57,24 @@ def summary_counters():
     udp_send("cli", "10.0.0.2", 9, 2)
     tr.stop()
     expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
-    hits = {}
-    for e in tr.events():
-        if e["event"] == "summary_rule" and e["kind"] == "rule":
-            hits[(e["table"], e["chain"], e["rulenum"])] = (e["hits"], e.get("rule"))
-    kernel = {}
+    kernel, nrules = {}, {}
     table = None
-    pos = {}
     for l in sh("iptables-legacy-save -c", ns="srv").splitlines():
         if l.startswith("*"):
-            table, pos = l[1:], {}
+            table = l[1:]
         m = re.match(r"\[(\d+):\d+\] -A (\S+) ", l)
         if m:
             chain = m.group(2)
-            pos[chain] = pos.get(chain, 0) + 1
+            n = nrules[(table, chain)] = nrules.get((table, chain), 0) + 1
             if int(m.group(1)):
-                kernel[(table, chain, pos[chain])] = int(m.group(1))
+                kernel[(table, chain, n)] = int(m.group(1))
+    hits = {}
+    for e in tr.events():
+        # every step that names a rule, including the unconditional
+        # "-j RETURN/ACCEPT" ones the kernel labels return/policy; not the
+        # chain policies and chain ends, which have no rule counter
+        if e["event"] == "summary_rule" and e["rulenum"] <= nrules.get((e["table"], e["chain"]), 0):
+            hits[(e["table"], e["chain"], e["rulenum"])] = (e["hits"], e.get("rule"))
     mine = {k: v[0] for k, v in hits.items()}
     expect(kernel and mine == kernel, "summary hits %s\nkernel counters %s"
            % (sorted(mine.items()), sorted(kernel.items())))

@@ -172,6 +172,15 @@ static const char ip6_save[] =
 	assert_null(s_);						\
 } while (0)
 
+/* a rule the kernel labels "return" or "policy": its own text */
+#define EXPECT_VERDICT_RULE(ri, t, c, kind, n, text) do {		\
+	bool k_ = false;						\
+	const char *s_ = rules_lookup(ri, t, c, kind, n, NULL, 0, &k_);	\
+	assert_true(k_);						\
+	assert_non_null(s_);						\
+	assert_string_equal(s_, text);					\
+} while (0)
+
 #define EXPECT_UNKNOWN(ri, t, c, kind, n) do {				\
 	char b_[RULES_BUF_LEN];						\
 	bool k_ = true;							\
@@ -262,8 +271,15 @@ static void test_docker_policy_and_return(void **state)
 	EXPECT_RETURN(ri, "filter", "DOCKER-ISOLATION-STAGE-1", 3);
 	EXPECT_RETURN(ri, "nat", "DOCKER", 3);
 
-	/* an explicit -j RETURN rule is a "rule" step, not a "return" */
-	EXPECT_UNKNOWN(ri, "filter", "DOCKER-USER", IPTT_KIND_RETURN, 1);
+	/*
+	 * The kernel reports an unconditional plain-verdict rule as
+	 * "return" (user chain) or "policy" (built-in chain) with its own
+	 * number: Docker's "-A DOCKER-USER -j RETURN" is return:1.
+	 */
+	EXPECT_VERDICT_RULE(ri, "filter", "DOCKER-USER", IPTT_KIND_RETURN, 1,
+			    "-A DOCKER-USER -j RETURN");
+	/* ... but "-i docker0 -j RETURN" has a condition: always a rule */
+	EXPECT_UNKNOWN(ri, "nat", "DOCKER", IPTT_KIND_RETURN, 1);
 	rules_free(ri);
 }
 

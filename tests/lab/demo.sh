@@ -1,0 +1,58 @@
+#!/bin/bash
+# make demo: a small Docker-style host built from network namespaces, a few
+# packets through it, and what ipttrace says about them.  Runs inside the lab
+# VM (tests/lab/vm), so it works on any machine that has QEMU.
+#
+#   client 10.0.1.2 --- eth0 10.0.1.1 [ docker host ] docker0 172.17.0.1 --- web 172.17.0.2
+#   bad    10.0.1.66 -'                (published: 10.0.1.1:8080 -> web:80)
+set -eu
+cd "$(dirname "$0")/../.."
+ipt=build/ipttrace
+
+ns() { ip netns exec "$@"; }
+for n in client host web; do ip netns add $n; ns $n ip link set lo up; done
+ip link add eth0 netns host type veth peer name eth0 netns client
+ip link add vethc0ffee netns host type veth peer name eth0 netns web
+ns host ip link add docker0 type bridge
+ns host ip link set vethc0ffee master docker0
+for l in eth0 docker0 vethc0ffee; do ns host ip link set $l up; done
+ns client ip link set eth0 up
+ns web ip link set eth0 up
+ns host ip addr add 10.0.1.1/24 dev eth0
+ns host ip addr add 172.17.0.1/16 dev docker0
+ns client ip addr add 10.0.1.2/24 dev eth0
+ns client ip addr add 10.0.1.66/24 dev eth0
+ns web ip addr add 172.17.0.2/16 dev eth0
+ns web ip route add default via 172.17.0.1
+ns host sysctl -qw net.ipv4.ip_forward=1
+ns host iptables-legacy-restore < tests/lab/rulesets/docker.v4
+ns web python3 -m http.server 80 --bind 172.17.0.2 >/dev/null 2>&1 &
+
+echo "### The docker host's ruleset (iptables-legacy-save):"
+ns host iptables-legacy-save | grep -v '^#'
+echo
+echo "### \$ ipttrace --netns host -c 3 'tcp port 8080 or host 172.17.0.2'"
+echo "### while: curl from the client to the published port, from the blocked"
+echo "### address, and a direct connection to the container's address"
+ready=$(mktemp -u)
+$ipt --netns host -c 3 --ready-file "$ready" 'tcp port 8080 or host 172.17.0.2' &
+pid=$!
+while [ ! -e "$ready" ]; do sleep 0.1; done
+ns client curl -s -o /dev/null -w '### curl 10.0.1.1:8080 -> HTTP %{http_code}\n' --max-time 3 http://10.0.1.1:8080/ || true
+ns client curl -s -o /dev/null --interface 10.0.1.66 --max-time 1 --retry 0 http://10.0.1.1:8080/ ||
+	echo "### curl from 10.0.1.66 -> timed out (dropped)"
+ns client ip route add 172.17.0.0/16 via 10.0.1.1
+ns client curl -s -o /dev/null --max-time 1 http://172.17.0.2/ ||
+	echo "### curl 172.17.0.2 directly -> timed out (dropped)"
+wait $pid
+echo
+echo "### The same three connection attempts, one line per packet, as JSON (--json -c 3):"
+$ipt --netns host -c 3 --json --ready-file "$ready.2" 'tcp[tcpflags] & tcp-syn != 0' > /tmp/demo.json &
+pid=$!
+while [ ! -e "$ready.2" ]; do sleep 0.1; done
+ns client curl -s -o /dev/null --max-time 2 http://10.0.1.1:8080/ || true
+wait $pid
+head -n 6 /tmp/demo.json
+echo "..."
+lsmod | grep -q '^ipttrace' && { echo "ipttrace.ko still loaded!"; exit 1; }
+echo "### ipttrace.ko unloaded again: lsmod shows no ipttrace"
