@@ -26,7 +26,10 @@ ns web ip addr add 172.17.0.2/16 dev eth0
 ns web ip route add default via 172.17.0.1
 ns host sysctl -qw net.ipv4.ip_forward=1
 ns host iptables-legacy-restore < tests/lab/rulesets/docker.v4
-ns web python3 -m http.server 80 --bind 172.17.0.2 >/dev/null 2>&1 &
+# the container's web server, answering any request with "hello"
+ns web socat TCP-LISTEN:80,bind=172.17.0.2,fork,reuseaddr \
+	SYSTEM:"printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhello\\n'" &
+until ns web ss -ltn | grep -q '172.17.0.2:80 '; do sleep 0.1; done
 
 echo "### The docker host's ruleset (iptables-legacy-save):"
 ns host iptables-legacy-save | grep -v '^#'
@@ -46,11 +49,11 @@ ns client curl -s -o /dev/null --max-time 1 http://172.17.0.2/ ||
 	echo "### curl 172.17.0.2 directly -> timed out (dropped)"
 wait $pid
 echo
-echo "### The same three connection attempts, one line per packet, as JSON (--json -c 3):"
-$ipt --netns host -c 3 --json --ready-file "$ready.2" 'tcp[tcpflags] & tcp-syn != 0' > /tmp/demo.json &
+echo "### JSON lines for machines: the first SYN of three connections (--json -c 3):"
+$ipt --netns host -c 3 --json --no-rule-text --ready-file "$ready.2" 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0' > /tmp/demo.json &
 pid=$!
 while [ ! -e "$ready.2" ]; do sleep 0.1; done
-ns client curl -s -o /dev/null --max-time 2 http://10.0.1.1:8080/ || true
+for i in 1 2 3; do ns client curl -s -o /dev/null --max-time 2 http://10.0.1.1:8080/ || true; done
 wait $pid
 head -n 6 /tmp/demo.json
 echo "..."

@@ -277,19 +277,20 @@ def expect_rule_text(tr, ns):
             continue
         lines = [l for l in saves[e["family"]].splitlines()]
         table = None
-        chain_rules = []
+        chain_rules, pol = [], []
         for l in lines:
             if l.startswith("*"):
                 table = l[1:]
             elif table == e["table"] and l.startswith("-A %s " % e["chain"]):
                 chain_rules.append(l)
+            elif table == e["table"] and l.startswith(":%s " % e["chain"]):
+                pol.append(l)
         n = e["rulenum"]
         if e["kind"] == "rule" or n <= len(chain_rules):
             # the kernel calls an unconditional "-j RETURN/ACCEPT/DROP" rule
             # "return" or "policy" with its own number: its text is shown
             want = chain_rules[n - 1] if 0 < n <= len(chain_rules) else None
         elif e["kind"] == "policy":
-            pol = [l for l in lines if l.startswith(":%s " % e["chain"])]
             want = "-P %s %s" % (e["chain"], pol[-1].split()[1]) if pol else None
         else:
             want = None     # falling off the end of a user chain: no line
