@@ -161,6 +161,14 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 	if (!st)
 		return;
 	d = st->depth;
+	/*
+	 * A kretprobe can be missed (maxactive), leaving a frame that is never
+	 * popped.  No table call lasts a second: if the frame below is that
+	 * old, the stack is stale and starts over.
+	 */
+	if (d && d <= IPTT_MAX_DEPTH &&
+	    bpf_ktime_get_ns() - st->f[(d - 1) & (IPTT_MAX_DEPTH - 1)].start_ns > 1000000000ULL)
+		d = 0;
 	st->depth = d + 1;	/* counted even when full: exit pops it */
 	if (d >= IPTT_MAX_DEPTH) {
 		__sync_fetch_and_add(&stack_overflows, 1);

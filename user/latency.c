@@ -39,6 +39,20 @@ static struct agg *find(struct agg *a, int n, const struct agg *k)
 	return NULL;
 }
 
+/* The order a packet meets the tables in at one hook. */
+static int table_rank(const char *t)
+{
+	static const char *const order[] = {
+		"raw", "mangle", "nat", "filter", "security",
+	};
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!strcmp(t, order[i]))
+			return i;
+	return 5;
+}
+
 static int cmp_agg(const void *x, const void *y)
 {
 	const struct agg *a = x, *b = y;
@@ -46,10 +60,12 @@ static int cmp_agg(const void *x, const void *y)
 
 	if (a->family != b->family)
 		return a->family - b->family;
-	if ((c = strcmp(a->table, b->table)))
-		return c;
 	if (a->hook != b->hook)
 		return a->hook - b->hook;
+	if ((c = table_rank(a->table) - table_rank(b->table)))
+		return c;
+	if ((c = strcmp(a->table, b->table)))
+		return c;
 	return a->netns < b->netns ? -1 : a->netns > b->netns;
 }
 

@@ -115,9 +115,12 @@ static int run_trace(const struct iptt_opts *o)
 		fprintf(stderr, "ipttrace: %s\n", err);
 		goto cleanup;
 	}
-	if (o->iface && iptt_netns_has_iface(iptt_netns_fd(netns), o->iface) != 1) {
+	/* without --netns, an interface of any namespace (a container's) will do */
+	if (o->iface && (o->netns ?
+			 iptt_netns_has_iface(iptt_netns_fd(netns), o->iface) != 1 :
+			 !iptt_netns_any_has_iface(o->iface))) {
 		fprintf(stderr, "ipttrace: no interface '%s' in %s (see 'ip link')\n",
-			o->iface, o->netns ? "that network namespace" : "this network namespace");
+			o->iface, o->netns ? "that network namespace" : "any network namespace");
 		goto cleanup;
 	}
 	if (iptt_check_kernel(&v4, &v6))

@@ -272,3 +272,57 @@ int iptt_netns_has_iface(int nsfd, const char *ifname)
 		;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
+
+static bool check_ns_path(const char *path, const char *ifname,
+			  unsigned int *seen, int *nseen, int max)
+{
+	struct stat st;
+	int fd, i;
+	bool found;
+
+	if (stat(path, &st))
+		return false;
+	for (i = 0; i < *nseen; i++)
+		if (seen[i] == st.st_ino)
+			return false;
+	if (*nseen < max)
+		seen[(*nseen)++] = st.st_ino;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	found = iptt_netns_has_iface(fd, ifname) == 1;
+	close(fd);
+	return found;
+}
+
+bool iptt_netns_any_has_iface(const char *ifname)
+{
+	unsigned int seen[1024];
+	int nseen = 0;
+	char path[300];
+	struct dirent *d;
+	bool found = false;
+	DIR *dir;
+
+	if (iptt_netns_has_iface(-1, ifname) == 1)
+		return true;
+	dir = opendir(NETNS_RUN_DIR);
+	while (dir && !found && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", d->d_name);
+		found = check_ns_path(path, ifname, seen, &nseen, 1024);
+	}
+	if (dir)
+		closedir(dir);
+	dir = found ? NULL : opendir("/proc");
+	while (dir && !found && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
+		found = check_ns_path(path, ifname, seen, &nseen, 1024);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}

@@ -3,6 +3,7 @@
 #ifndef IPTTRACE_NETNS_H
 #define IPTTRACE_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -29,5 +30,7 @@ int iptt_netns_run(int nsfd, char *const argv[], char **out, size_t *outlen,
 
 /* Whether interface ifname exists in the namespace. */
 int iptt_netns_has_iface(int nsfd, const char *ifname);
+/* Whether it exists in any namespace a process or /run/netns holds. */
+bool iptt_netns_any_has_iface(const char *ifname);
 
 #endif /* IPTTRACE_NETNS_H */

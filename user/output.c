@@ -271,7 +271,8 @@ static void print_group(const struct group *g)
 		case LINE_NAT:
 			fmt_nat(g->family, &l->nat.from, &l->nat.to, tup, sizeof(tup));
 			fprintf(f, "    %-40s NAT %s (after %s)\n", "", tup,
-				l->nat.after[0] ? l->nat.after : "an earlier hook");
+				l->nat.after[0] ? l->nat.after :
+				"conntrack: the connection's NAT");
 			break;
 		}
 	}

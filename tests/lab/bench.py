@@ -24,10 +24,15 @@ in extra runs, so that the stats' cost stays out of the table.
 
 Nothing is asserted: the table and the targets are printed.  A row that
 cannot run is shown as failed with its reason.  Environment:
-BENCH_SECONDS (traffic per row, default 5), BENCH_ROUNDS (default 3: the
-rows run in order, then in reverse order, ...; the run with the median rate
-is shown, so that drift and a busy host weigh on every row alike),
-BENCH_ONLY (comma-separated row keys, "bpfstats" for the stats runs).
+BENCH_SECONDS (traffic per row, default 5), BENCH_BASE_SECONDS (default 3),
+BENCH_ROUNDS (default 5), BENCH_ONLY (comma-separated row keys, "bpfstats"
+for the stats runs).
+
+Noise: TCG runs the guest at whatever speed the host gives its threads, and
+a busy host moves every rate by tens of percent.  So each row is preceded by
+its own short baseline run, a row's ratio is taken against that run, the
+rows go in order in odd rounds and in reverse order in even ones, and the
+table shows the run with the median ratio over the rounds.
 """
 import json
 import os
@@ -42,7 +47,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labtest import IPTTRACE, KREL, REPO, TMP, Fail, reset, restore, sh, three_hosts  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+BASE_SECONDS = float(os.environ.get("BENCH_BASE_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 ONLY = [k for k in os.environ.get("BENCH_ONLY", "").split(",") if k]
 UDPFLOOD = os.path.join(REPO, "build", "udpflood")
 NFLOG_READER = os.path.join(REPO, "build", "nflog_reader")
@@ -375,8 +381,12 @@ def main():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    log("kernel %s, %d vCPU (%s), %.0f s of traffic per row, %d round(s)"
-        % (KREL, NCPU, cpu, SECONDS, ROUNDS))
+    try:
+        clock = open("/sys/devices/system/clocksource/clocksource0/current_clocksource").read()
+    except OSError:
+        clock = "?"
+    log("kernel %s, %d vCPU (%s), clocksource %s, %.0f s of traffic per row, %d round(s)"
+        % (KREL, NCPU, cpu, clock.strip(), SECONDS, ROUNDS))
     for tool, path in (("udpflood", UDPFLOOD), ("ipttrace", IPTTRACE),
                        ("nflog_reader", NFLOG_READER)):
         if not os.access(path, os.X_OK):
@@ -393,18 +403,25 @@ def main():
     except Exception as e:
         log("warm-up failed: %s" % e)
 
-    rows = [r for r in ROWS if not ONLY or r[0] in ONLY]
+    rows = [r for r in ROWS if not ONLY or r[0] in ONLY or r[0] == "base"]
     results = {r[0]: [] for r in rows}
     errors = {}
     for rnd in range(ROUNDS):
         for key, label, kind, args in (rows if rnd % 2 == 0 else rows[::-1]):
+            if kind == "base":
+                continue        # the paired runs below are the baseline
             t0 = time.monotonic()
             try:
+                b = flood(BASE_SECONDS)
+                results["base"].append(b)
                 res = run_row(kind, args)
+                res["base_pps"] = b["pps"]
+                res["ratio"] = res["pps"] / b["pps"] if b["pps"] else None
                 results[key].append(res)
-                log("round %d %-12s %8.0f pkt/s (%d sent), %s events, %s lost (%.1f s)"
-                    % (rnd + 1, key, res["pps"], res["sent"], res.get("events", "-"),
-                       res.get("lost", "-"), time.monotonic() - t0))
+                log("round %d %-12s %8.0f pkt/s (%d sent; baseline just before %.0f), "
+                    "%s events, %s lost (%.1f s)"
+                    % (rnd + 1, key, res["pps"], res["sent"], b["pps"],
+                       res.get("events", "-"), res.get("lost", "-"), time.monotonic() - t0))
             except Exception as e:
                 msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 errors[key] = msg
@@ -441,10 +458,11 @@ def main():
 
 
 def median_row(lst):
-    """The run with the median packet rate (a real run, not a blend)."""
+    """The run with the median ratio to its baseline (a real run, not a
+    blend); baseline runs by their rate."""
     if not lst:
         return None
-    s = sorted(lst, key=lambda r: r["pps"])
+    s = sorted(lst, key=lambda r: r.get("ratio") or r["pps"])
     return s[(len(s) - 1) // 2]
 
 
@@ -475,7 +493,7 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
 
     def traced_pps(kind, r):
         """packets whose whole trace reached userspace, per second"""
-        if kind == "ipttrace" and "latency" not in r and ev_per_pkt:
+        if kind == "ipttrace" and not r["latency"] and ev_per_pkt:
             return r["events"] / r["seconds"] / ev_per_pkt
         if kind in ("kernel-log", "nflog") and lines_per_pkt:
             return r["trace_lines"] / r["seconds"] / lines_per_pkt
@@ -497,8 +515,11 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
             table.append((label, "FAILED", "", "", "", "", "", errors.get(key, "no result")))
             continue
         pps = r["pps"]
-        ratio = pps / base_pps if base_pps else None
-        added = (1e9 / pps - 1e9 / base_pps) if (base_pps and pps) else None
+        if kind == "base":
+            ratio, added = 1.0, 0
+        else:
+            ratio = r["ratio"]
+            added = (1e9 / pps - 1e9 / r["base_pps"]) if pps else None
         ev = r.get("events")
         evs = ev / r["seconds"] if ev is not None else None
         lost = r.get("lost")
@@ -540,18 +561,20 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
         print(line % tuple(row))
     print()
     print("pkt/s: datagrams the server's stack received (Ip InDelivers) per second of sending. "
-          "ns/pkt added: 1e9/rate - 1e9/baseline. events/s: JSON packet+rule+verdict(+nat) "
+          "vs base, ns/pkt added (1e9/rate - 1e9/baseline): against the %.0f s baseline run "
+          "just before the row (the baseline row is the median of those runs). events/s: JSON packet+rule+verdict(+nat) "
           "lines ipttrace wrote, or TRACE lines the anchor's reader got. traced pkt/s: "
           "events/s / %s events per packet (ipttrace) or / %s TRACE lines per packet "
           "(anchors). lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: records "
           "overwritten before the reader got them (the printk ring is small); nfnetlink_log: "
           "lines expected minus lines read. The reference row is the kernel's own trace walk "
           "(-j TRACE, no logger), which every nf_trace-based tracer pays."
-          % (fmt_num(ev_per_pkt, "%.1f"), fmt_num(lines_per_pkt, "%.1f")))
+          % (BASE_SECONDS, fmt_num(ev_per_pkt, "%.1f"), fmt_num(lines_per_pkt, "%.1f")))
     if base and len(results.get("base", [])) > 1:
         b = sorted(x["pps"] for x in results["base"])
-        print("baseline over the rounds: %s pkt/s (the spread is the noise floor of this host)"
-              % ", ".join("%.0f" % x for x in b))
+        print("baseline runs: %d, %.0f to %.0f pkt/s, quartiles %.0f / %.0f / %.0f (the spread "
+              "is this host's noise)" % (len(b), b[0], b[-1], b[len(b) // 4], b[len(b) // 2],
+                                         b[3 * len(b) // 4]))
     if sink_line:
         print("server sink: %s datagrams read in all" % sink_line.replace("received ", ""))
 
@@ -582,7 +605,7 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
 
     r = med.get("none-fentry")
-    v = r["pps"] / base_pps if (r and base_pps) else None
+    v = r["ratio"] if r else None
     print("  untraced traffic keeps >= 98%% of baseline with fentry: %s (%s)"
           % (verdict(v >= 0.98 if v is not None else None), fmt_num(v and v * 100, "%.1f%%")))
     all_r = med.get("all")

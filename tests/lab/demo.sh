@@ -27,18 +27,18 @@ ns web ip route add default via 172.17.0.1
 ns host sysctl -qw net.ipv4.ip_forward=1
 ns host iptables-legacy-restore < tests/lab/rulesets/docker.v4
 # the container's web server, answering any request with "hello"
-ns web socat TCP-LISTEN:80,bind=172.17.0.2,fork,reuseaddr \
-	SYSTEM:"printf 'HTTP/1.0 200 OK\\r\\n\\r\\nhello\\n'" &
+printf 'HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n' >/tmp/demo-reply
+ns web socat TCP-LISTEN:80,bind=172.17.0.2,fork,reuseaddr SYSTEM:"cat /tmp/demo-reply" &
 until ns web ss -ltn | grep -q '172.17.0.2:80 '; do sleep 0.1; done
 
 echo "### The docker host's ruleset (iptables-legacy-save):"
 ns host iptables-legacy-save | grep -v '^#'
 echo
-echo "### \$ ipttrace --netns host -c 3 'tcp port 8080 or host 172.17.0.2'"
+echo "### \$ ipttrace --netns host -c 4 'tcp[tcpflags] & tcp-syn != 0'"
 echo "### while: curl from the client to the published port, from the blocked"
-echo "### address, and a direct connection to the container's address"
+echo "### address, and a direct connection to the container's address: their SYNs"
 ready=$(mktemp -u)
-$ipt --netns host -c 3 --ready-file "$ready" 'tcp port 8080 or host 172.17.0.2' &
+$ipt --netns host -c 4 --ready-file "$ready" 'tcp[tcpflags] & tcp-syn != 0' &
 pid=$!
 while [ ! -e "$ready" ]; do sleep 0.1; done
 ns client curl -s -o /dev/null -w '### curl 10.0.1.1:8080 -> HTTP %{http_code}\n' --max-time 3 http://10.0.1.1:8080/ || true
@@ -50,7 +50,7 @@ ns client curl -s -o /dev/null --max-time 1 http://172.17.0.2/ ||
 wait $pid
 echo
 echo "### JSON lines for machines: the first SYN of three connections (--json -c 3):"
-$ipt --netns host -c 3 --json --no-rule-text --ready-file "$ready.2" 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0' > /tmp/demo.json &
+$ipt --netns host -c 3 --json --ready-file "$ready.2" 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0' > /tmp/demo.json &
 pid=$!
 while [ ! -e "$ready.2" ]; do sleep 0.1; done
 for i in 1 2 3; do ns client curl -s -o /dev/null --max-time 2 http://10.0.1.1:8080/ || true; done

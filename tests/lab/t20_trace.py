@@ -130,6 +130,21 @@ def filter_selects():
     expect(not other, "events for unselected packets: %s" % other[:3])
 
 
+def iface_selects():
+    two_hosts()
+    restore("srv", "chains.v4")
+    # no --netns: the interface lives in another namespace, as a container's would
+    tr = Tracer(["-i", "veth-srv", "icmp"])
+    ping("cli", "10.0.0.2", 2)
+    ping("srv", "10.0.0.1", 1)
+    tr.stop()
+    expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
+    pk = [e for e in tr.events() if e["event"] == "packet"]
+    expect(len(pk) == 6, "%d packets, want 6 (2 requests + 2 replies, 1 + 1)" % len(pk))
+    for e in pk:
+        expect("veth-srv" in (e.get("in"), e.get("out")), "packet not on veth-srv: %s" % e)
+
+
 def quiet_log():
     two_hosts()
     restore("srv", "chains.v4")
@@ -190,6 +205,7 @@ run("IPv6 equals the kernel TRACE log", ipv6)
 run("REJECT generating a packet mid-walk equals the kernel TRACE log", reject)
 run("locally generated traffic equals the kernel TRACE log", local_out)
 run("the filter selects only matching packets", filter_selects)
+run("-i selects one interface, in any namespace", iface_selects)
 run("no TRACE line reaches the kernel log while tracing", quiet_log)
 run("fentry and kprobe give the same steps", same_steps_both_probes)
 run("human output: header, rule text, NAT, verdicts, -c", human_output)
