@@ -158,10 +158,10 @@ void iptt_summary_print(FILE *f, bool json)
 	for (i = 0; i < nrules; i++) {
 		const struct rule_hits *h = &rules[i];
 
-		fprintf(f, "%10llu  %-4s %-8s %-24s %-6s %5u  %s\n", h->hits,
+		fprintf(f, "%10llu  %-4s %-8s %-24s %-6s %5u%s%s\n", h->hits,
 			h->family == 10 ? "ip6" : "ip", h->table, h->chain,
 			iptt_kind_name(h->kind), h->rulenum,
-			h->text ? h->text : "");
+			h->text ? "  " : "", h->text ? h->text : "");
 	}
 	fprintf(f, "\nVerdicts per table and hook:\n");
 	fprintf(f, "%-4s %-8s %-12s %10s %10s %10s\n", "FAM", "TABLE", "HOOK",
