@@ -72,12 +72,24 @@ struct {
 	__type(value, struct cpu_stack);
 } stacks SEC(".maps");
 
-/* skb address -> trace id; addresses are reused, so LRU and overwrite */
+/*
+ * skb address -> trace id.  Addresses are reused: a selection overwrites
+ * the entry, and an entry not used for IPTT_ID_STALE_NS is stale (no walk
+ * through the tables pauses that long), so a packet that someone else's
+ * -j TRACE rule marks later at the same address gets an id of its own.
+ */
+#define IPTT_ID_STALE_NS	1000000000ULL
+
+struct skb_id {
+	__u64 id;
+	__u64 last_ns;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct skb_id);
 } skb_ids SEC(".maps");
 
 struct {
@@ -113,10 +125,28 @@ static __always_inline void fill_hdr(struct iptt_hdr *h, __u32 kind, __u64 id)
 
 static __always_inline __u64 new_id(__u64 skb)
 {
-	__u64 id = __sync_fetch_and_add(&next_id, 1) + 1;
+	struct skb_id v = {
+		.id = __sync_fetch_and_add(&next_id, 1) + 1,
+		.last_ns = bpf_ktime_get_ns(),
+	};
 
-	bpf_map_update_elem(&skb_ids, &skb, &id, BPF_ANY);
-	return id;
+	bpf_map_update_elem(&skb_ids, &skb, &v, BPF_ANY);
+	return v.id;
+}
+
+/* The live id of this skb, or 0; a hit counts as activity. */
+static __always_inline __u64 live_id(__u64 skb)
+{
+	struct skb_id *v = bpf_map_lookup_elem(&skb_ids, &skb);
+	__u64 now;
+
+	if (!v)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - v->last_ns > IPTT_ID_STALE_NS)
+		return 0;
+	v->last_ns = now;
+	return v->id;
 }
 
 static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
@@ -257,7 +287,7 @@ static __always_inline void table_exit(__u64 ret)
 	const struct xt_table *table;
 	struct iptt_verdict *e;
 	struct frame *fr;
-	__u64 now, *id;
+	__u64 now, id;
 	__u32 d;
 
 	if (!st || !st->depth)
@@ -272,7 +302,7 @@ static __always_inline void table_exit(__u64 ret)
 		hist_add(fr, now - fr->start_ns);
 	if (!cfg.trace || !fr->traced)
 		return;
-	id = bpf_map_lookup_elem(&skb_ids, &fr->skb);
+	id = live_id(fr->skb);
 	if (!id)
 		return;		/* no step was seen: not ours */
 	/* locals, so that CO-RE relocates the kernel types, not struct frame */
@@ -281,7 +311,7 @@ static __always_inline void table_exit(__u64 ret)
 	e = reserve(sizeof(*e));
 	if (!e)
 		return;
-	fill_hdr(&e->hdr, IPTT_EV_VERDICT, *id);
+	fill_hdr(&e->hdr, IPTT_EV_VERDICT, id);
 	e->latency_ns = now - fr->start_ns;
 	e->netns = BPF_CORE_READ(state, net, ns.inum);
 	e->verdict = ret;
@@ -377,7 +407,7 @@ int nf_log_trace(struct pt_regs *ctx)
 	struct cpu_stack *st;
 	struct iptt_rule *e;
 	struct frame *fr;
-	__u64 *idp, id, key = (__u64)skb;
+	__u64 id, key = (__u64)skb;
 	__u32 d, rulenum = 0, gen;
 	char kind[IPTT_KIND_LEN] = {};
 	__u8 family;
@@ -395,10 +425,8 @@ int nf_log_trace(struct pt_regs *ctx)
 	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	family = fr->pf;
 
-	idp = bpf_map_lookup_elem(&skb_ids, &key);
-	if (idp) {
-		id = *idp;
-	} else {
+	id = live_id(key);
+	if (!id) {
 		/* traced by someone else's -j TRACE rule: give it an id too */
 		id = new_id(key);
 		emit_packet(id, skb, net, in, out, family, hooknum,

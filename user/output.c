@@ -62,6 +62,8 @@ static struct jw jw;
 void iptt_out_init(const struct iptt_out_cfg *c)
 {
 	cfg = *c;
+	finished = started = 0;
+	bad_records = 0;
 }
 
 unsigned long long iptt_out_bad_records(void)

@@ -263,6 +263,38 @@ def teardown():
     return "SIGINT, SIGTERM, -c, -d leave lsmod, rulesets, nft, nf_log unchanged"
 
 
+def users_trace_rule():
+    two_hosts()
+    restore("srv", "chains.v4")
+    sh("modprobe nf_log_syslog")
+    sh("sysctl -qw net.netfilter.nf_log_all_netns=1")
+    sh("sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4", ns="srv")
+    # the admin's own TRACE rule, for UDP port 7 only
+    sh("iptables-legacy -t raw -I PREROUTING -p udp --dport 7 -j TRACE", ns="srv")
+    udp_send("cli", "10.0.0.2", 7, 1)
+    before = kernel_steps()
+    expect(len(before) >= 3, "the admin's TRACE rule logs nothing: %s" % before)
+    sh("dmesg -C")
+    # ipttrace traces ICMP; the admin's UDP packets show up as trace-rule packets
+    tr = Tracer(["--netns", "srv", "icmp"])
+    udp_send("cli", "10.0.0.2", 7, 1)
+    ping("cli", "10.0.0.2", 1)
+    tr.stop()
+    expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
+    ev = tr.events()
+    foreign = [e for e in ev if e["event"] == "packet" and e["origin"] == "trace-rule"]
+    expect(len(foreign) == 1 and foreign[0]["dport"] == 7, "trace-rule packets: %s" % foreign)
+    steps = [(e["table"], e["chain"], e["kind"], str(e["rulenum"])) for e in ev
+             if e["event"] == "rule" and e["id"] == foreign[0]["id"]]
+    expect(steps == before, "the admin's packet: ipttrace %s, kernel before %s" % (steps, before))
+    expect(kernel_steps() == [], "log lines while tracing without --keep-log")
+    # and the admin's rule logs again once ipttrace is gone
+    udp_send("cli", "10.0.0.2", 7, 1)
+    expect(kernel_steps() == before, "after exit: %s" % kernel_steps())
+    return "the admin's TRACE rule: shown while tracing, logs again after"
+
+
+run("a TRACE rule of the user's own keeps working", users_trace_rule)
 run("kill -9: tracing stops at once (kernel log), module unloads, next run works", kill9)
 run("flood: --rate caps traced packets, VM responsive, memory bounded", flood_rate_cap)
 run("flood: lost events counted and reported", flood_lost_events)
