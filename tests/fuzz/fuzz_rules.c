@@ -74,6 +74,25 @@ static void collect(const uint8_t *d, size_t size, struct names *tables,
 	}
 }
 
+
+/*
+ * An unconditional plain-verdict rule, which the kernel reports as a
+ * "return" or "policy" step with its own number: exactly
+ * "-A CHAIN -j ACCEPT|DROP|RETURN", one of the chain's rules.
+ */
+static void verdict_rule(const char *s, const char *chain, size_t clen,
+			 unsigned int num, unsigned int n)
+{
+	const char *v;
+
+	if (num < 1 || num > n || strncmp(s, "-A ", 3) ||
+	    strncmp(s + 3, chain, clen) || strncmp(s + 3 + clen, " -j ", 4))
+		abort();
+	v = s + 3 + clen + 4;
+	if (strcmp(v, "ACCEPT") && strcmp(v, "DROP") && strcmp(v, "RETURN"))
+		abort();
+}
+
 static void check(const struct rules_index *ri, const char *table,
 		  const char *chain, int kind, unsigned int num, size_t size)
 {
@@ -113,6 +132,10 @@ static void check(const struct rules_index *ri, const char *table,
 		break;
 	}
 	case IPTT_KIND_POLICY:
+		if (s && s != buf) {
+			verdict_rule(s, chain, clen, num, n);
+			break;
+		}
 		if (s != buf || num != n + 1 || strncmp(s, "-P ", 3) ||
 		    strlen(s) >= sizeof(buf))
 			abort();
@@ -121,7 +144,9 @@ static void check(const struct rules_index *ri, const char *table,
 			abort();
 		break;
 	case IPTT_KIND_RETURN:
-		if (s || num != n + 1)
+		if (s)
+			verdict_rule(s, chain, clen, num, n);
+		else if (num != n + 1)
 			abort();
 		break;
 	default:
