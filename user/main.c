@@ -102,6 +102,7 @@ static int run_trace(const struct iptt_opts *o)
 	struct iptt_stats st;
 	struct iptt_out_cfg oc = { 0 };
 	unsigned long long deadline = 0, lost, reported = 0;
+	unsigned long done;
 	unsigned int netns = 0;
 	char err[512];
 	bool v4, v6;
@@ -177,10 +178,9 @@ static int run_trace(const struct iptt_opts *o)
 			iptt_out_lost(lost - reported);
 			reported = lost;
 		}
-		if (o->count && iptt_out_flush(now_ns(CLOCK_MONOTONIC), IDLE_NS) >= o->count)
+		done = iptt_out_flush(now_ns(CLOCK_MONOTONIC), IDLE_NS);
+		if (o->count && done >= o->count)
 			break;
-		if (!o->count)
-			iptt_out_flush(now_ns(CLOCK_MONOTONIC), IDLE_NS);
 		if (deadline && now_ns(CLOCK_MONOTONIC) >= deadline)
 			break;
 	}

@@ -503,6 +503,27 @@ static void on_packet(const struct iptt_packet *p)
 		json_packet(p);
 }
 
+/*
+ * A table was replaced.  Rule text needs nothing from this (each step
+ * carries its generation); it is shown so that a change in the middle of a
+ * trace is visible.
+ */
+static void on_ruleset(const struct iptt_ruleset *r)
+{
+	if (cfg.json) {
+		jw_begin(&jw);
+		jw_str(&jw, "event", "ruleset");
+		jw_u64(&jw, "time_ns", r->hdr.time_ns);
+		jw_str(&jw, "family", iptt_family_name(r->family));
+		jw_str(&jw, "table", r->table);
+		jw_u64(&jw, "generation", r->gen);
+		json_emit();
+		return;
+	}
+	fprintf(cfg.f, "--- %s table '%s' replaced (ruleset generation %u)\n",
+		iptt_family_name(r->family), r->table, r->gen);
+}
+
 int iptt_out_event(void *ctx, void *data, size_t len)
 {
 	union iptt_event ev;
@@ -518,7 +539,8 @@ int iptt_out_event(void *ctx, void *data, size_t len)
 		on_verdict(&ev.verdict);
 		break;
 	case IPTT_EV_RULESET:
-		break;	/* the generation in each step is what counts */
+		on_ruleset(&ev.ruleset);
+		break;
 	default:
 		bad_records++;
 	}
