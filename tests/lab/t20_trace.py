@@ -145,6 +145,23 @@ def iface_selects():
         expect("veth-srv" in (e.get("in"), e.get("out")), "packet not on veth-srv: %s" % e)
 
 
+def netns_created_later():
+    # the tracer starts first; the namespaces and their rules come after
+    tr = Tracer(["--keep-log", "icmp and host 10.0.0.1"])
+    two_hosts()
+    restore("srv", "chains.v4")
+    oracle_on("srv", ["10.0.0.1"])
+    sh("dmesg -C")
+    expect(ping("cli", "10.0.0.2", 2), "ping failed")
+    tr.stop()
+    expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
+    srv = int(os.stat("/run/netns/srv").st_ino)
+    nss = {e["netns"] for e in tr.events() if e["event"] == "packet"}
+    expect(srv in nss, "no packet selected in a namespace created while tracing: %s" % nss)
+    n = expect_same_steps(tr, "late netns")
+    return "%d steps equal" % n
+
+
 def quiet_log():
     two_hosts()
     restore("srv", "chains.v4")
@@ -206,6 +223,7 @@ run("REJECT generating a packet mid-walk equals the kernel TRACE log", reject)
 run("locally generated traffic equals the kernel TRACE log", local_out)
 run("the filter selects only matching packets", filter_selects)
 run("-i selects one interface, in any namespace", iface_selects)
+run("namespaces created while tracing are traced", netns_created_later)
 run("no TRACE line reaches the kernel log while tracing", quiet_log)
 run("fentry and kprobe give the same steps", same_steps_both_probes)
 run("human output: header, rule text, NAT, verdicts, -c", human_output)
