@@ -280,6 +280,43 @@ static __always_inline void hist_add(const struct frame *fr, __u64 delta)
 	h->slots[slot]++;
 }
 
+/*
+ * What a packet looks like once the NAT of this hook is applied.  The nat
+ * table only sets up the binding; nf_nat_packet() rewrites the packet after
+ * ipt_do_table() returns, and for SNAT in POSTROUTING no table comes later
+ * to see it.  The binding is in the conntrack entry: after NAT a packet is
+ * the inverse of the other direction's tuple.
+ */
+static __always_inline bool nat_result(const struct sk_buff *skb, __u8 family,
+				       const struct iptt_tuple *in,
+				       struct iptt_tuple *out)
+{
+	unsigned long nfct = BPF_CORE_READ(skb, _nfct);
+	const struct nf_conn *ct = (const void *)(nfct & ~7UL);	/* NFCT_PTRMASK */
+	const struct nf_conntrack_tuple *other;
+	__u32 dir;
+
+	if (!ct)
+		return false;
+	/* ctinfo >= IP_CT_IS_REPLY (3): the packet goes in the reply direction */
+	dir = (nfct & 7) >= 3;
+	other = &ct->tuplehash[!dir].tuple;
+	*out = *in;
+	if (bpf_probe_read_kernel(out->saddr, 16, &other->dst.u3) ||
+	    bpf_probe_read_kernel(out->daddr, 16, &other->src.u3))
+		return false;
+	if (family == NFPROTO_IPV4) {	/* as read_tuple() leaves them */
+		__builtin_memset(out->saddr + 4, 0, 12);
+		__builtin_memset(out->daddr + 4, 0, 12);
+	}
+	if (in->proto == IPPROTO_TCP || in->proto == IPPROTO_UDP ||
+	    in->proto == IPPROTO_SCTP || in->proto == IPPROTO_UDPLITE) {
+		out->sport = bpf_ntohs(BPF_CORE_READ(other, dst.u.all));
+		out->dport = bpf_ntohs(BPF_CORE_READ(other, src.u.all));
+	}
+	return true;
+}
+
 static __always_inline void table_exit(__u64 ret)
 {
 	const struct nf_hook_state *state;
@@ -318,9 +355,14 @@ static __always_inline void table_exit(__u64 ret)
 	e->family = fr->pf;
 	e->hook = fr->hook;
 	e->depth = d;
-	e->pad = 0;
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table->name);
 	e->tuple = fr->tuple;
+	e->nat_valid = 0;
+	__builtin_memset(&e->nat_tuple, 0, sizeof(e->nat_tuple));
+	if (e->table[0] == 'n' && e->table[1] == 'a' && e->table[2] == 't' &&
+	    !e->table[3] && (ret & IPTT_NF_VERDICT_MASK) == 1)
+		e->nat_valid = nat_result((const struct sk_buff *)fr->skb,
+					  fr->pf, &fr->tuple, &e->nat_tuple);
 	bpf_ringbuf_submit(e, 0);
 }
 

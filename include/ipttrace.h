@@ -99,9 +99,14 @@ struct iptt_verdict {
 	__u8  family;
 	__u8  hook;
 	__u8  depth;		/* nesting level, 0 = outermost */
-	__u8  pad;
+	__u8  nat_valid;	/* nat_tuple is set */
 	char  table[IPTT_TABLE_LEN];
 	struct iptt_tuple tuple; /* addresses at table entry: shows NAT */
+	/*
+	 * nat tables only: the addresses once this hook's NAT is applied
+	 * (after the table returns), from the conntrack entry's tuples.
+	 */
+	struct iptt_tuple nat_tuple;
 };
 
 struct iptt_ruleset {

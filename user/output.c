@@ -379,21 +379,21 @@ static void json_verdict(const struct iptt_verdict *v)
 	json_emit();
 }
 
-static void json_nat(const struct group *g, const struct iptt_verdict *v,
-		     const struct iptt_tuple *from)
+static void json_nat(const struct group *g, unsigned long long time_ns,
+		     unsigned int family, const struct iptt_tuple *from,
+		     const struct iptt_tuple *to)
 {
 	jw_begin(&jw);
 	jw_str(&jw, "event", "nat");
 	jw_u64(&jw, "id", g->id);
-	jw_u64(&jw, "time_ns", v->hdr.time_ns);
-	jw_str(&jw, "family", iptt_family_name(v->family));
-	jw_str(&jw, "after", g->last_nat[0] ? g->last_nat : NULL);
-	jw_str(&jw, "before_table", v->table);
+	jw_u64(&jw, "time_ns", time_ns);
+	jw_str(&jw, "family", iptt_family_name(family));
+	jw_str(&jw, "after", g->last_nat[0] ? g->last_nat : "conntrack");
 	jw_obj_begin(&jw, "from");
-	json_tuple(&jw, v->family, from);
+	json_tuple(&jw, family, from);
 	jw_obj_end(&jw);
 	jw_obj_begin(&jw, "to");
-	json_tuple(&jw, v->family, &v->tuple);
+	json_tuple(&jw, family, to);
 	jw_obj_end(&jw);
 	json_emit();
 }
@@ -440,6 +440,26 @@ static void on_rule(const struct iptt_rule *r)
 				 "(rule text unavailable)");
 }
 
+/* A NAT line at position at (or at the end), from the group's last tuple. */
+static void add_nat(struct group *g, const struct iptt_verdict *v,
+		    const struct iptt_tuple *to, unsigned int at)
+{
+	struct line nat = { .type = LINE_NAT }, *l;
+
+	if (cfg.json) {
+		json_nat(g, v->hdr.time_ns, v->family, &g->tuple, to);
+	} else if ((l = add_line(g, LINE_NAT))) {
+		nat.nat.from = g->tuple;
+		nat.nat.to = *to;
+		snprintf(nat.nat.after, sizeof(nat.nat.after), "%s", g->last_nat);
+		l = &g->lines[at];
+		memmove(l + 1, l, (g->nlines - 1 - at) * sizeof(*l));
+		*l = nat;
+	}
+	g->last_nat[0] = '\0';
+	g->tuple = *to;
+}
+
 static void on_verdict(const struct iptt_verdict *v)
 {
 	struct group *g = find_group(v->hdr.id, true);
@@ -449,26 +469,14 @@ static void on_verdict(const struct iptt_verdict *v)
 		return;
 	g->last_ns = v->hdr.time_ns;
 	g->family = v->family;
-	if (g->have_tuple && tuple_changed(&g->tuple, &v->tuple)) {
-		/* the entry tuple of this table differs from the last one:
-		 * a NAT between them, by the last nat rule seen if any */
-		if (cfg.json) {
-			json_nat(g, v, &g->tuple);
-		} else if ((l = add_line(g, LINE_NAT))) {
-			struct line nat = { .type = LINE_NAT };
-
-			/* shown before this table's steps: it happened
-			 * before the table was entered */
-			nat.nat.from = g->tuple;
-			nat.nat.to = v->tuple;
-			snprintf(nat.nat.after, sizeof(nat.nat.after), "%s",
-				 g->last_nat);
-			l = &g->lines[g->table_start];
-			memmove(l + 1, l, (g->nlines - 1 - g->table_start) * sizeof(*l));
-			*l = nat;
-		}
-		g->last_nat[0] = '\0';
-	}
+	/*
+	 * Addresses at this table's entry differ from the last ones seen: a
+	 * NAT happened before this table (conntrack on an existing
+	 * connection, or a nat table whose result was not known); it is
+	 * shown before this table's steps.
+	 */
+	if (g->have_tuple && tuple_changed(&g->tuple, &v->tuple))
+		add_nat(g, v, &v->tuple, g->table_start);
 	g->tuple = v->tuple;
 	g->have_tuple = true;
 	if (cfg.summary)
@@ -477,11 +485,15 @@ static void on_verdict(const struct iptt_verdict *v)
 		g->done = true;		/* dropped: nothing more will come */
 	if (cfg.json) {
 		json_verdict(v);
-		return;
+	} else {
+		l = add_line(g, LINE_VERDICT);
+		if (l)
+			l->verdict = *v;
 	}
-	l = add_line(g, LINE_VERDICT);
-	if (l)
-		l->verdict = *v;
+	g->table_start = g->nlines;
+	/* a nat table's own result, applied as it returns */
+	if (v->nat_valid && tuple_changed(&g->tuple, &v->nat_tuple))
+		add_nat(g, v, &v->nat_tuple, g->nlines);
 	g->table_start = g->nlines;
 }
 

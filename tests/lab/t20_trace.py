@@ -55,6 +55,15 @@ def nat_forward():
     expect(syn, "no NAT event for the published port: %s" % nats)
     expect(syn[0]["to"]["daddr"] == "10.0.2.2" and syn[0]["to"]["dport"] == 80
            and syn[0]["after"] == "nat:PUBLISH:rule:1", "NAT event %s" % syn[0])
+    # MASQUERADE in POSTROUTING: no table runs after it, the conntrack
+    # binding shows it
+    snat = [e for e in nats if e["id"] == syn[0]["id"] and e["after"] == "nat:POSTROUTING:rule:1"]
+    expect(snat and snat[0]["to"]["saddr"] == "10.0.2.1" and snat[0]["from"]["saddr"] == "10.0.1.2"
+           and snat[0]["to"]["daddr"] == "10.0.2.2", "no MASQUERADE event: %s" % nats)
+    # later packets of the connection: conntrack applies the DNAT, no nat table runs
+    later = [e for e in nats if e["after"] == "conntrack" and e["from"].get("dport") == 8080]
+    expect(later and later[0]["to"]["daddr"] == "10.0.2.2" and later[0]["to"]["dport"] == 80,
+           "no conntrack NAT for the connection's later packets: %s" % nats)
     return "%d steps equal" % n
 
 

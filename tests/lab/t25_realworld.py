@@ -456,12 +456,15 @@ def docker():
     dnat = [e for e in nats if e["from"].get("dport") == 8080]
     expect(dnat and dnat[0]["to"]["daddr"] == "172.17.0.2" and dnat[0]["to"]["dport"] == 80
            and dnat[0]["after"] == "nat:DOCKER:rule:2", "published port NAT %s" % dnat[:1])
-    # MASQUERADE: the rule step (no "nat" event: nat POSTROUTING is the
-    # last table a packet enters, nothing reads its addresses afterwards)
+    # MASQUERADE: the rule step, and the "nat" event read from conntrack as
+    # nat POSTROUTING returns (no table runs after it)
     out = {e["id"] for e in packets(tr, saddr="172.17.0.2", dport=53)}
     masq = [e for e in tr.events() if e["event"] == "rule" and e["id"] in out
             and (e["table"], e["chain"], e["rulenum"]) == ("nat", "POSTROUTING", 1)]
     expect(len(masq) == 1, "%d MASQUERADE steps for the container's udp, want 1" % len(masq))
+    snat = [e for e in nats if e["id"] in out and e["after"] == "nat:POSTROUTING:rule:1"]
+    expect(len(snat) == 1 and snat[0]["from"]["saddr"] == "172.17.0.2"
+           and snat[0]["to"]["saddr"] == "10.0.1.1", "MASQUERADE nat event: %s" % snat)
     return "%d steps equal, %d rule texts" % (n, t)
 
 
@@ -533,7 +536,7 @@ def kube_proxy():
     expect_accepted(tr, "filter", "INPUT", daddr="10.0.1.1", icmp_type=8)
     expect_dropped(tr, "filter", "FORWARD", daddr="10.244.1.2", icmp_type=8)
     # each ClusterIP connection went to a pod through KUBE-SVC -> KUBE-SEP
-    nats = [e for e in tr.events() if e["event"] == "nat" and e.get("after")
+    nats = [e for e in tr.events() if e["event"] == "nat" and e["after"].startswith("nat:")
             and e["from"].get("daddr") == "10.96.23.140"]
     expect(len(nats) == 3, "%d NAT events for the ClusterIP, want 3" % len(nats))
     for e in nats:
