@@ -217,6 +217,13 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 	fr->start_ns = bpf_ktime_get_ns();
 	fr->table = table;
 	fr->state = (__u64)state;
+	/*
+	 * Hook, family and generation serve the steps of this call even when
+	 * nf_trace is set only inside it (someone's -j TRACE rule).
+	 */
+	fr->hook = BPF_CORE_READ(state, hook);
+	fr->pf = BPF_CORE_READ(state, pf);
+	fr->gen = ruleset_gen;
 	fr->traced = 0;
 	if (!cfg.trace)
 		return;
@@ -224,9 +231,6 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 		return;
 	fr->traced = 1;
 	fr->skb = (__u64)skb;
-	fr->gen = ruleset_gen;
-	fr->hook = BPF_CORE_READ(state, hook);
-	fr->pf = BPF_CORE_READ(state, pf);
 	__builtin_memset(&fr->tuple, 0, sizeof(fr->tuple));
 	read_tuple(skb, fr->pf, &fr->tuple);
 }
@@ -257,8 +261,8 @@ static __always_inline void hist_add(const struct frame *fr, __u64 delta)
 	__u32 slot;
 
 	key.table_addr = fr->table;
-	key.hook = BPF_CORE_READ(state, hook);
-	key.family = BPF_CORE_READ(state, pf);
+	key.hook = fr->hook;
+	key.family = fr->pf;
 	h = bpf_map_lookup_elem(&hists, &key);
 	if (!h) {
 		struct iptt_hist init = {};
@@ -498,7 +502,7 @@ int nf_log_trace(struct pt_regs *ctx)
 	e->kind = kind_of(kind);
 	/* the rules this walk used are those of generation gen only if no
 	 * replacement started since the table call began */
-	e->gen_valid = fr->traced && fr->gen == gen && !(gen & 1);
+	e->gen_valid = fr->gen == gen && !(gen & 1);
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table);
 	bpf_probe_read_kernel_str(e->chain, sizeof(e->chain), chain);
 	bpf_ringbuf_submit(e, 0);
