@@ -245,6 +245,7 @@ def teardown():
     restore("srv", "chains.v6", v6=True)
     sh("modprobe nf_log_syslog")
     ping("cli", "10.0.0.2", 1)
+    snapshot()      # its own side effects first: nft loads nf_tables
     before = snapshot()
     ways = [("SIGINT", [], signal.SIGINT), ("SIGTERM", [], signal.SIGTERM),
             ("-c", ["-c", "1"], None), ("-d", ["-d", "2"], None)]
