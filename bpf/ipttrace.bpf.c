@@ -32,6 +32,13 @@ const volatile struct {
 	 * userspace reads which one this kernel has from BTF.
 	 */
 	bool args_skb_first;
+	/*
+	 * fentry/fexit in trace mode: untraced table calls push no frame and
+	 * return at once (the cost all other traffic pays), and fexit finds
+	 * the frame of a traced call by its own arguments.  kretprobes see no
+	 * arguments, so kprobe mode pushes a frame for every call.
+	 */
+	bool lazy_frames;
 } cfg = {};
 
 /* Read by userspace through the mmap'ed .bss. */
@@ -178,15 +185,39 @@ static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
 
 /* ---- ipt_do_table / ip6t_do_table ---- */
 
+/* ipt_do_table's arguments, in either order (see cfg.args_skb_first) */
+static __always_inline void do_table_args(__u64 a0, __u64 a1, __u64 a2,
+					  const struct sk_buff **skb,
+					  const struct nf_hook_state **state,
+					  __u64 *table)
+{
+	if (cfg.args_skb_first) {
+		*skb = (void *)a0;
+		*state = (void *)a1;
+		*table = a2;
+	} else {
+		*table = a0;
+		*skb = (void *)a1;
+		*state = (void *)a2;
+	}
+}
+
 static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 {
 	const struct nf_hook_state *state;
 	const struct sk_buff *skb;
 	struct cpu_stack *st;
 	struct frame *fr;
+	bool traced = false;
 	__u64 table;
 	__u32 d;
 
+	do_table_args(a0, a1, a2, &skb, &state, &table);
+	if (cfg.trace) {
+		traced = BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace);
+		if (cfg.lazy_frames && !traced)
+			return;
+	}
 	st = this_stack();
 	if (!st)
 		return;
@@ -204,19 +235,11 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 		__sync_fetch_and_add(&stack_overflows, 1);
 		return;
 	}
-	if (cfg.args_skb_first) {
-		skb = (void *)a0;
-		state = (void *)a1;
-		table = a2;
-	} else {
-		table = a0;
-		skb = (void *)a1;
-		state = (void *)a2;
-	}
 	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	fr->start_ns = bpf_ktime_get_ns();
 	fr->table = table;
 	fr->state = (__u64)state;
+	fr->skb = (__u64)skb;
 	/*
 	 * Hook, family and generation serve the steps of this call even when
 	 * nf_trace is set only inside it (someone's -j TRACE rule).
@@ -224,13 +247,9 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 	fr->hook = BPF_CORE_READ(state, hook);
 	fr->pf = BPF_CORE_READ(state, pf);
 	fr->gen = ruleset_gen;
-	fr->traced = 0;
-	if (!cfg.trace)
+	fr->traced = traced;
+	if (!traced)
 		return;
-	if (!BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace))
-		return;
-	fr->traced = 1;
-	fr->skb = (__u64)skb;
 	__builtin_memset(&fr->tuple, 0, sizeof(fr->tuple));
 	read_tuple(skb, fr->pf, &fr->tuple);
 }
@@ -321,7 +340,7 @@ static __always_inline bool nat_result(const struct sk_buff *skb, __u8 family,
 	return true;
 }
 
-static __always_inline void table_exit(__u64 ret)
+static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2)
 {
 	const struct nf_hook_state *state;
 	struct cpu_stack *st = this_stack();
@@ -333,7 +352,19 @@ static __always_inline void table_exit(__u64 ret)
 
 	if (!st || !st->depth)
 		return;
-	d = --st->depth;
+	d = st->depth - 1;
+	if (cfg.lazy_frames && d < IPTT_MAX_DEPTH) {
+		const struct nf_hook_state *s_;
+		const struct sk_buff *skb;
+		__u64 t_;
+
+		/* only traced calls pushed a frame: is this one of them? */
+		do_table_args(a0, a1, a2, &skb, &s_, &t_);
+		fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];
+		if (fr->skb != (__u64)skb || fr->table != t_)
+			return;
+	}
+	st->depth = d;
 	if (d >= IPTT_MAX_DEPTH)
 		return;
 	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
@@ -380,7 +411,7 @@ int BPF_PROG(ipt_enter, void *a0, void *a1, void *a2)
 SEC("fexit/ipt_do_table")
 int BPF_PROG(ipt_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
-	table_exit(ret);
+	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2);
 	return 0;
 }
 
@@ -394,7 +425,7 @@ int BPF_PROG(ip6t_enter, void *a0, void *a1, void *a2)
 SEC("fexit/ip6t_do_table")
 int BPF_PROG(ip6t_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
-	table_exit(ret);
+	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2);
 	return 0;
 }
 
@@ -408,7 +439,7 @@ int BPF_KPROBE(ipt_enter_kp, void *a0, void *a1, void *a2)
 SEC("kretprobe/ipt_do_table")
 int BPF_KRETPROBE(ipt_exit_kp, unsigned int ret)
 {
-	table_exit(ret);
+	table_exit(ret, 0, 0, 0);	/* no arguments: cfg.lazy_frames is off */
 	return 0;
 }
 
@@ -422,7 +453,7 @@ int BPF_KPROBE(ip6t_enter_kp, void *a0, void *a1, void *a2)
 SEC("kretprobe/ip6t_do_table")
 int BPF_KRETPROBE(ip6t_exit_kp, unsigned int ret)
 {
-	table_exit(ret);
+	table_exit(ret, 0, 0, 0);
 	return 0;
 }
 
@@ -460,16 +491,28 @@ int nf_log_trace(struct pt_regs *ctx)
 
 	if (!cfg.trace)
 		return 0;
-	/* the family comes from the table call we are in, not from pf:
-	 * ipttrace.ko may have rewritten pf to silence the kernel log */
+	/*
+	 * The family comes from the frame of the table call we are in, not
+	 * from pf: ipttrace.ko may have rewritten pf to silence the kernel
+	 * log.  With lazy frames a call pushed one only if the skb was traced
+	 * on entry; one marked inside the call (someone's -j TRACE rule) has
+	 * none, and its family comes from skb->protocol instead.
+	 */
+	fr = NULL;
 	st = this_stack();
-	if (!st || !st->depth || st->depth > IPTT_MAX_DEPTH)
-		return 0;
-	d = st->depth - 1;
-	if (d >= IPTT_MAX_DEPTH)
-		return 0;
-	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
-	family = fr->pf;
+	if (st && st->depth && st->depth <= IPTT_MAX_DEPTH) {
+		d = st->depth - 1;
+		fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* visible bound */
+		if (cfg.lazy_frames && (!fr->traced || fr->skb != key))
+			fr = NULL;
+	}
+	if (fr)
+		family = fr->pf;
+	else if (cfg.lazy_frames)
+		family = BPF_CORE_READ(skb, protocol) == bpf_htons(0x86DD) ?
+			 NFPROTO_IPV6 : NFPROTO_IPV4;
+	else
+		return 0;	/* not inside a table call we know of */
 
 	id = live_id(key);
 	if (!id) {
@@ -502,7 +545,8 @@ int nf_log_trace(struct pt_regs *ctx)
 	e->kind = kind_of(kind);
 	/* the rules this walk used are those of generation gen only if no
 	 * replacement started since the table call began */
-	e->gen_valid = fr->gen == gen && !(gen & 1);
+	/* without a frame, the walk's start is unknown: the current one */
+	e->gen_valid = (!fr || fr->gen == gen) && !(gen & 1);
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table);
 	bpf_probe_read_kernel_str(e->chain, sizeof(e->chain), chain);
 	bpf_ringbuf_submit(e, 0);

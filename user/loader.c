@@ -119,6 +119,7 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	s->rodata->cfg.trace = trace;
 	s->rodata->cfg.latency = !trace;
 	s->rodata->cfg.args_skb_first = skb_first;
+	s->rodata->cfg.lazy_frames = trace && fentry;
 	/* latency mode sends no events: keep the ring buffer minimal */
 	bpf_map__set_max_entries(s->maps.events, !trace ? (unsigned long)getpagesize() :
 				 o->buffer_size ? o->buffer_size : 8UL << 20);
