@@ -123,7 +123,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) all lab-kmods
-	$(Q)tests/lab/vm -c 2 $(or $(KVER),6.12) tests/lab/bench.sh
+	$(Q)tests/lab/vm -c 2 $(or $(KVER),6.12) 'tests/lab/bench.sh; cd tests/lab && python3 bench_chainlen.py'
 
 fuzz:
 	$(Q)tests/fuzz/run

@@ -4,35 +4,42 @@
 
 One topology, one ruleset, one traffic pattern, rows side by side:
 
-    cli 10.0.1.2 --veth--> rtr (forwards, ~210 iptables-legacy rules) --veth--> srv 10.0.2.2
+    cli 10.0.1.2 --veth--> rtr (forwards, 213 iptables-legacy rules) --veth--> srv 10.0.2.2
 
 A C sender (tests/lab/udpflood.c) floods UDP from 100 source ports
-(20000-20099) to srv:9000 for BENCH_SECONDS (default 6) per row; the
-router's ruleset (tests/lab/rulesets/bench-router.v4) makes each packet walk
-about 120 rules (some 25 of them hit) before it is accepted.  Delivered
-packets are counted by the server's own stack (Ip InDelivers in its
-namespace), not by a userspace receiver.  The sender is pinned to CPU 0
-(where, on veth, the whole forwarding path runs in its softirq), every
-userspace consumer (sink, ipttrace, log readers) to CPU 1.
+(20000-20099) to srv:9000 for BENCH_SECONDS per row; the router's ruleset
+(tests/lab/rulesets/bench-router.v4) makes each packet walk about 120 rules
+(28 of them hit) before it is accepted.  Delivered packets are counted by
+the server's own stack (Ip InDelivers in its namespace), not by a userspace
+receiver.  The sender is pinned to CPU 0 (where, on veth, the whole
+forwarding path runs in its softirq), every userspace consumer (sink,
+ipttrace, log readers) to CPU 1.
 
-Rows: baseline; ipttrace with a filter matching nothing (fentry, kprobe);
-tracing 1% of the flows; every packet with the default rate cap and with the
-cap lifted; --latency; and the two anchors, a "-j TRACE" rule logging through
+Rows: ipttrace with a filter matching nothing (fentry, kprobe); tracing 1%
+of the flows; every packet with the default rate cap and with the cap
+lifted; --latency; the two anchors, a "-j TRACE" rule logging through
 nf_log_syslog (kernel log) and through nfnetlink_log (a libnetfilter_log
-reader).  Then the BPF programs' own run time per call (kernel.bpf_stats)
-in extra runs, so that the stats' cost stays out of the table.
-
-Nothing is asserted: the table and the targets are printed.  A row that
-cannot run is shown as failed with its reason.  Environment:
-BENCH_SECONDS (traffic per row, default 5), BENCH_BASE_SECONDS (default 3),
-BENCH_ROUNDS (default 5), BENCH_ONLY (comma-separated row keys, "bpfstats"
-for the stats runs).
+reader, tests/lab/nflog_reader.c); and a reference, the same TRACE rule with
+no logger bound (the kernel's own trace walk).  Then the BPF programs' run
+time per call (kernel.bpf_stats_enabled) in extra runs, so that the stats'
+own cost stays out of the table.
 
 Noise: TCG runs the guest at whatever speed the host gives its threads, and
 a busy host moves every rate by tens of percent.  So each row is preceded by
-its own short baseline run, a row's ratio is taken against that run, the
-rows go in order in odd rounds and in reverse order in even ones, and the
-table shows the run with the median ratio over the rounds.
+its own short baseline run (the baseline row is the median of those), a
+row's ratio is taken against that run, the rows go in order in odd rounds
+and in reverse order in even ones, and the table shows the run with the
+median ratio over the rounds.
+
+Nothing is asserted: the table and the targets are printed.  A row that
+cannot run is shown as failed with its reason.  Environment:
+  BENCH_SECONDS       traffic per row (default 5)
+  BENCH_BASE_SECONDS  traffic of each baseline run (default 3)
+  BENCH_ROUNDS        rounds (default 5); no round starts after
+  BENCH_BUDGET        seconds (default 600), so that make bench ends well
+                      within 20 minutes on a slow or busy host
+  BENCH_ONLY          comma-separated row keys ("bpfstats": the stats runs)
+  BENCH_IPTTRACE      the ipttrace binary to measure (default build/ipttrace)
 """
 import json
 import os
@@ -46,9 +53,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labtest import IPTTRACE, KREL, REPO, TMP, Fail, reset, restore, sh, three_hosts  # noqa: E402
 
+# another build (its module next to it, in kmod/RELEASE/), e.g. a frozen copy
+IPTTRACE = os.environ.get("BENCH_IPTTRACE", IPTTRACE)
+
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 BASE_SECONDS = float(os.environ.get("BENCH_BASE_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+BUDGET_S = float(os.environ.get("BENCH_BUDGET", "600"))   # no new round after this
 ONLY = [k for k in os.environ.get("BENCH_ONLY", "").split(",") if k]
 UDPFLOOD = os.path.join(REPO, "build", "udpflood")
 NFLOG_READER = os.path.join(REPO, "build", "nflog_reader")
@@ -70,9 +81,17 @@ def log(msg):
     print("bench: " + msg, flush=True)
 
 
+# a process living in each namespace whose counters are read: its
+# /proc/PID/net/snmp is that namespace's, and reading it spawns nothing
+NS_PID = {}
+
+
 def snmp(ns):
     """{'Ip:InDelivers': n, ...} of a namespace's /proc/net/snmp"""
-    out = sh("cat /proc/net/snmp", ns=ns)
+    if ns in NS_PID:
+        out = open("/proc/%d/net/snmp" % NS_PID[ns]).read()
+    else:
+        out = sh("cat /proc/net/snmp", ns=ns)
     res, lines = {}, out.splitlines()
     for head, vals in zip(lines[0::2], lines[1::2]):
         proto, names = head.split(":", 1)
@@ -272,6 +291,16 @@ def run_reader(argv, ns=None, end_mark=False):
     return f
 
 
+def printk_ring_kb():
+    """Size of the kernel log ring (syslog(SYSLOG_ACTION_SIZE_BUFFER))."""
+    try:
+        import ctypes
+        n = ctypes.CDLL(None, use_errno=True).klogctl(10, None, 0)
+        return n // 1024 if n > 0 else None
+    except (OSError, AttributeError):
+        return None
+
+
 def anchor_kernel_log():
     sh("modprobe nf_log_syslog")
     sh("sysctl -qw net.netfilter.nf_log_all_netns=1")
@@ -367,7 +396,16 @@ def setup():
         if sink.poll() is not None or time.monotonic() - t0 > 30:
             raise Fail("udp sink did not start: %s" % open(sink_out).read())
         time.sleep(0.02)
-    return nrules, sink, sink_out
+    holder = subprocess.Popen(["ip", "netns", "exec", "rtr", "sleep", "100000"])
+    time.sleep(0.3)
+    # ip netns exec and taskset exec in place, so these pids are in the netns
+    for ns, pid in (("srv", sink.pid), ("rtr", holder.pid)):
+        try:
+            if os.stat("/proc/%d/ns/net" % pid).st_ino == os.stat("/run/netns/" + ns).st_ino:
+                NS_PID[ns] = pid
+        except OSError:
+            pass
+    return nrules, sink, sink_out, holder
 
 
 def fmt_num(v, fmt="%.0f"):
@@ -387,12 +425,13 @@ def main():
         clock = "?"
     log("kernel %s, %d vCPU (%s), clocksource %s, %.0f s of traffic per row, %d round(s)"
         % (KREL, NCPU, cpu, clock.strip(), SECONDS, ROUNDS))
+    log("measuring %s" % IPTTRACE)
     for tool, path in (("udpflood", UDPFLOOD), ("ipttrace", IPTTRACE),
                        ("nflog_reader", NFLOG_READER)):
         if not os.access(path, os.X_OK):
             log("warning: %s missing (%s)" % (tool, path))
     try:
-        nrules, sink, sink_out = setup()
+        nrules, sink, sink_out, holder = setup()
     except Exception as e:  # nothing can run without the topology
         print("bench: setup failed: %s" % e, flush=True)
         return 1
@@ -407,6 +446,11 @@ def main():
     results = {r[0]: [] for r in rows}
     errors = {}
     for rnd in range(ROUNDS):
+        # make bench must end within 20 minutes (and LAB_TIMEOUT): on a slow
+        # or busy host, report the rounds done rather than be killed
+        if rnd and time.monotonic() - t_start > BUDGET_S:
+            log("time budget (%.0f s) spent: stopping after %d round(s)" % (BUDGET_S, rnd))
+            break
         for key, label, kind, args in (rows if rnd % 2 == 0 else rows[::-1]):
             if kind == "base":
                 continue        # the paired runs below are the baseline
@@ -447,6 +491,7 @@ def main():
                 sh("sysctl -qw kernel.bpf_stats_enabled=0", check=False)
                 sh("rmmod ipttrace", check=False)
 
+    holder.kill()
     sink.send_signal(signal.SIGINT)
     try:
         sink.wait(10)
@@ -504,7 +549,8 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
           "with each other, not with real hardware)" % (KREL, NCPU, cpu))
     print("router: %d iptables-legacy rules; UDP flood, 64-byte payload, %d flows; %.0f s of "
           "traffic per row; %d round(s), median shown"
-          % (nrules, NFLOWS, SECONDS, ROUNDS))
+          % (nrules, NFLOWS, SECONDS,
+             max([len(v) for k, v in results.items() if k != "base"] or [0])))
     print()
     hdr = ("row", "pkt/s", "vs base", "ns/pkt added", "events/s", "traced pkt/s", "lost",
            "notes")
@@ -539,6 +585,9 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
                 notes.append("%.1f events/pkt" % (ev / r["counts"]["packet"]))
         elif kind == "kernel-log":
             notes.append("%d lines logged, %d read" % (ev + r["reader_lost"], ev))
+            ring = printk_ring_kb()
+            if ring:
+                notes.append("printk ring %d KiB" % ring)
         elif kind == "nflog":
             if r.get("expected_lines") is not None:
                 notes.append("~%d lines expected, %d read" % (r["expected_lines"], ev))
@@ -562,11 +611,12 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
     print()
     print("pkt/s: datagrams the server's stack received (Ip InDelivers) per second of sending. "
           "vs base, ns/pkt added (1e9/rate - 1e9/baseline): against the %.0f s baseline run "
-          "just before the row (the baseline row is the median of those runs). events/s: JSON packet+rule+verdict(+nat) "
-          "lines ipttrace wrote, or TRACE lines the anchor's reader got. traced pkt/s: "
+          "just before the row (the baseline row is the median of those runs). events/s: "
+          "JSON packet+rule+verdict(+nat) lines ipttrace wrote, or TRACE lines the anchor's "
+          "reader got. traced pkt/s: "
           "events/s / %s events per packet (ipttrace) or / %s TRACE lines per packet "
           "(anchors). lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: records "
-          "overwritten before the reader got them (the printk ring is small); nfnetlink_log: "
+          "overwritten in the printk ring before the reader got them; nfnetlink_log: "
           "lines expected minus lines read. The reference row is the kernel's own trace walk "
           "(-j TRACE, no logger), which every nf_trace-based tracer pays."
           % (BASE_SECONDS, fmt_num(ev_per_pkt, "%.1f"), fmt_num(lines_per_pkt, "%.1f")))
