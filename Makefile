@@ -52,7 +52,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	qemu-system-x86 busybox-static cpio xz-utils python3 sparse \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
-	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps
+	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl
 
 .PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux
 
