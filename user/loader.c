@@ -217,6 +217,11 @@ unsigned long long iptt_bpf_lost(const struct iptt_bpf *b)
 	return b->skel ? __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
 }
 
+unsigned long long iptt_bpf_overflows(const struct iptt_bpf *b)
+{
+	return b->skel ? __atomic_load_n(&b->skel->bss->stack_overflows, __ATOMIC_RELAXED) : 0;
+}
+
 unsigned int iptt_bpf_gen(const struct iptt_bpf *b)
 {
 	return b->skel ? __atomic_load_n(&b->skel->bss->ruleset_gen, __ATOMIC_ACQUIRE) : 0;

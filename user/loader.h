@@ -28,6 +28,8 @@ void iptt_bpf_stop(struct iptt_bpf *b);
 
 /* Counters kept by the BPF side. */
 unsigned long long iptt_bpf_lost(const struct iptt_bpf *b);
+/* Table calls nested deeper than IPTT_MAX_DEPTH: not timed or traced. */
+unsigned long long iptt_bpf_overflows(const struct iptt_bpf *b);
 unsigned int iptt_bpf_gen(const struct iptt_bpf *b);
 int iptt_bpf_hists_fd(const struct iptt_bpf *b);
 

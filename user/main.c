@@ -200,6 +200,9 @@ static int run_trace(const struct iptt_opts *o)
 		iptt_out_lost(lost - reported);
 	if (lost)
 		fprintf(stderr, "ipttrace: %llu events lost in all\n", lost);
+	if (iptt_bpf_overflows(&b))
+		fprintf(stderr, "ipttrace: %llu table calls nested deeper than %d were not traced\n",
+			iptt_bpf_overflows(&b), IPTT_MAX_DEPTH);
 	if (o->summary)
 		iptt_summary_print(stdout, o->json);
 	fflush(stdout);
