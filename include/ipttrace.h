@@ -151,6 +151,7 @@ struct iptt_insn {
 #define IPTT_FAM_IPV6		(1U << 1)
 
 #define IPTT_CFG_KEEP_LOG	(1U << 0)	/* do not silence nf_log_trace */
+#define IPTT_CFG_NFT		(1U << 1)	/* hold nft_trace_enabled while enabled */
 
 struct iptt_config {
 	__u64 filter;		/* user pointer to struct iptt_insn[filter_len] */

@@ -49,6 +49,11 @@ void iptt_sel_destroy(struct iptt_sel *sel);
 int iptt_hooks_start(struct iptt_sel *sel);
 void iptt_hooks_stop(void);
 
+/* nft_key.c: nf_tables' nft_trace_enabled, held while tracing */
+int iptt_nft_start(void);
+void iptt_nft_stop(void);
+bool iptt_nft_active(void);
+
 /* quiet.c */
 int iptt_quiet_start(void);
 void iptt_quiet_stop(void);

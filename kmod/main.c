@@ -29,6 +29,7 @@ static void iptt_disable_locked(void)
 		return;
 	iptt_quiet_stop();
 	iptt_hooks_stop();
+	iptt_nft_stop();	/* after the hooks: no new packet is selected */
 	iptt_sel_destroy(iptt_enabled);
 	iptt_enabled = NULL;
 	pr_info("tracing disabled\n");
@@ -49,8 +50,17 @@ static int iptt_enable_locked(void)
 		if (err)
 			return err;
 	}
+	/* the key first: a packet selected before it would not be traced */
+	if (sel->flags & IPTT_CFG_NFT) {
+		err = iptt_nft_start();
+		if (err) {
+			iptt_quiet_stop();
+			return err;
+		}
+	}
 	err = iptt_hooks_start(sel);
 	if (err) {
+		iptt_nft_stop();
 		iptt_quiet_stop();
 		return err;
 	}
@@ -70,7 +80,7 @@ static long iptt_set_config(const void __user *arg)
 		return -EFAULT;
 	if (cfg.filter_len > IPTT_FILTER_MAX ||
 	    cfg.families & ~(IPTT_FAM_IPV4 | IPTT_FAM_IPV6) ||
-	    cfg.flags & ~IPTT_CFG_KEEP_LOG)
+	    cfg.flags & ~(IPTT_CFG_KEEP_LOG | IPTT_CFG_NFT))
 		return -EINVAL;
 	if (iptt_enabled)
 		return -EBUSY;		/* disable first: the hooks own it */
