@@ -28,6 +28,8 @@ enum iptt_event_kind {
 	IPTT_EV_RULE,		/* one TRACE step: table:chain:kind:rulenum */
 	IPTT_EV_VERDICT,	/* one table finished: verdict and latency */
 	IPTT_EV_RULESET,	/* an x_tables table was replaced (iptables-restore) */
+	IPTT_EV_NFT_RULE,	/* one nf_tables trace step (nft_trace_notify) */
+	IPTT_EV_NFT_VERDICT,	/* one nf_tables base chain call finished */
 };
 
 /* Where a packet event came from. */
@@ -115,6 +117,49 @@ struct iptt_ruleset {
 	__u8  family;
 	__u8  pad[3];
 	char  table[IPTT_TABLE_LEN];
+};
+
+/* ---- nf_tables (iptables-nft, native nftables): see bpf/nft.bpf.h ---- */
+
+#define IPTT_NFT_NAME_LEN	128	/* table/chain names (NFT_NAME_MAXLEN is 256) */
+
+/* nf_tables verdict codes (uapi nf_tables.h), as __u32 in the events */
+#define IPTT_NFT_CONTINUE	((__u32)-1)
+#define IPTT_NFT_BREAK		((__u32)-2)
+#define IPTT_NFT_JUMP		((__u32)-3)
+#define IPTT_NFT_GOTO		((__u32)-4)
+#define IPTT_NFT_RETURN		((__u32)-5)
+
+struct iptt_nft_rule {
+	struct iptt_hdr hdr;
+	__u64 handle;		/* rule handle; 0 for a policy or an implicit return */
+	__u64 table_handle;	/* per netns; with handle, names the rule */
+	__u32 netns;
+	__u32 verdict;		/* the rule's verdict code; for a policy the policy */
+	__u32 gen;		/* nf_tables commits seen (odd: one in progress) */
+	__u8  family;		/* NFPROTO_IPV4/IPV6: the packet's */
+	__u8  table_family;	/* NFPROTO_*: 1 inet, 2 ip, 3 arp, 5 netdev, 7 bridge, 10 ip6 */
+	__u8  hook;		/* the base chain's hook */
+	__u8  kind;		/* enum iptt_rule_kind: rule, return, policy */
+	__u8  chain_known;	/* chain[] is set (else: unknown) */
+	__u8  pad[3];
+	char  table[IPTT_NFT_NAME_LEN];
+	char  chain[IPTT_NFT_NAME_LEN];
+	char  target[IPTT_NFT_NAME_LEN];	/* jump/goto target chain */
+};
+
+struct iptt_nft_verdict {
+	struct iptt_hdr hdr;
+	__u64 latency_ns;	/* fentry->fexit of this nft_do_chain call */
+	__u32 netns;
+	__u32 verdict;		/* nft_do_chain's return value */
+	__s32 priority;		/* the base chain's hook priority */
+	__u8  family;
+	__u8  table_family;
+	__u8  hook;
+	__u8  depth;
+	char  table[IPTT_NFT_NAME_LEN];
+	char  chain[IPTT_NFT_NAME_LEN];
 };
 
 /* Latency histograms (BPF_MAP_TYPE_PERCPU_HASH "hists"). */
