@@ -36,7 +36,7 @@ VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
-LDLIBS  := -l:libbpf.a -lelf -lz -lpcap
+LDLIBS  := -l:libbpf.a -lelf -lz -lpcap -ljansson
 BPF_CFLAGS := -g -O2 -Wall -mcpu=v3 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX_H)) -Iinclude -Ibpf
 
@@ -48,7 +48,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
-	libcmocka-dev make gcc pkg-config kmod iproute2 iptables nftables \
+	libcmocka-dev libjansson-dev make gcc pkg-config kmod iproute2 iptables nftables \
 	qemu-system-x86 busybox-static cpio xz-utils python3 sparse \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \

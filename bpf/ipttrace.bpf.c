@@ -644,4 +644,7 @@ int BPF_KRETPROBE(replace_exit_kp)
 	return 0;
 }
 
+/* nf_tables (iptables-nft, native nftables): steps, base chain verdicts */
+#include "nft.bpf.h"
+
 char LICENSE[] SEC("license") = "GPL";
