@@ -9,6 +9,8 @@
 #   make demo       a traced Docker-style host in the lab
 #   make bench      overhead/throughput table (lab)
 #   make fuzz       libFuzzer on the event decoder and the iptables-save parser
+#   make deb        build/deb/ipttrace_*.deb and ipttrace-dkms_*.deb, lintian-checked
+#   make man        build/ipttrace.8 from doc/ipttrace.8.scd
 #   make install [DESTDIR= prefix=], make clean
 #   V=1             show full commands
 
@@ -35,7 +37,10 @@ VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
+# the version, from one place: debian/changelog's first line
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
+		   -DIPTT_VERSION='"$(VERSION)"'
 LDLIBS  := -l:libbpf.a -lelf -lz -lpcap -ljansson
 BPF_CFLAGS := -g -O2 -Wall -mcpu=v3 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX_H)) -Iinclude -Ibpf
@@ -52,9 +57,10 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	qemu-system-x86 busybox-static cpio xz-utils python3 sparse \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
-	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl
+	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
+	dpkg-dev debhelper dh-dkms dkms lintian scdoc mandoc man-db bash-completion
 
-.PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux
+.PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux deb man
 
 all: $(BUILD)/ipttrace
 
@@ -79,11 +85,34 @@ $(BUILD)/ipttrace.skel.h: $(BUILD)/ipttrace.bpf.o
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/ipttrace.h $(BUILD)/ipttrace.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# --version comes from debian/changelog
+$(BUILD)/user/cli.o: debian/changelog
 
 $(BUILD)/ipttrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+man: $(BUILD)/ipttrace.8
+$(BUILD)/ipttrace.8: doc/ipttrace.8.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc < $< > $@
+
+# Debian packages (debian/): dpkg-buildpackage writes to ..; move them here.
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+deb:
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
+	$(Q)dpkg-buildpackage -us -uc -b --post-clean
+	$(Q)for f in ../ipttrace_$(VERSION)_$(DEB_ARCH).deb ../ipttrace-dkms_$(VERSION)_all.deb \
+		../ipttrace-dbgsym_$(VERSION)_$(DEB_ARCH).deb \
+		../ipttrace_$(VERSION)_$(DEB_ARCH).buildinfo ../ipttrace_$(VERSION)_$(DEB_ARCH).changes; do \
+		if [ -f $$f ]; then mv $$f $(BUILD)/deb/; fi; \
+	done
+	$(Q)lintian --fail-on error,warning $(BUILD)/deb/ipttrace_$(VERSION)_$(DEB_ARCH).deb \
+		$(BUILD)/deb/ipttrace-dkms_$(VERSION)_all.deb
+	@ls -1 $(BUILD)/deb/*.deb
 
 # ---- kernel module ----
 kmod:
@@ -132,8 +161,11 @@ fuzz:
 vmlinux:
 	$(BPFTOOL) btf dump file $(or $(VMLINUX),/sys/kernel/btf/vmlinux) format c > $(VMLINUX_H)
 
-install: $(BUILD)/ipttrace
+install: $(BUILD)/ipttrace $(BUILD)/ipttrace.8
 	install -D -m 0755 $(BUILD)/ipttrace $(DESTDIR)$(prefix)/sbin/ipttrace
+	install -D -m 0644 $(BUILD)/ipttrace.8 $(DESTDIR)$(prefix)/share/man/man8/ipttrace.8
+	install -D -m 0644 completion/ipttrace.bash \
+		$(DESTDIR)$(prefix)/share/bash-completion/completions/ipttrace
 	@for d in $(wildcard $(BUILD)/kmod/*/ipttrace.ko); do \
 		r=$$(basename $$(dirname $$d)); \
 		install -D -m 0644 $$d $(DESTDIR)$(prefix)/lib/ipttrace/kmod/$$r/ipttrace.ko; \

@@ -10,8 +10,10 @@
 #include "cli.h"
 #include "filter.h"
 
-const char *argp_program_version = "ipttrace 0.1";
-const char *argp_program_bug_address = "<https://github.com/ipttrace/ipttrace/issues>";
+#ifndef IPTT_VERSION
+#define IPTT_VERSION "unknown"	/* the Makefile passes debian/changelog's */
+#endif
+const char *argp_program_version = "ipttrace " IPTT_VERSION;
 
 static const char doc[] =
 "Show which iptables rule each selected packet hits, and why it was dropped.\n"
@@ -45,6 +47,7 @@ enum {
 	OPT_LATENCY,
 	OPT_PER_NETNS,
 	OPT_BUFFER,
+	OPT_DOCTOR,
 };
 
 static const struct argp_option options[] = {
@@ -83,6 +86,8 @@ static const struct argp_option options[] = {
 	  "Ring buffer size, K/M suffixes allowed, a power of two (default 8M)", 5 },
 	{ "ready-file", OPT_READY, "PATH", 0,
 	  "Create PATH once everything is attached", 5 },
+	{ "doctor", OPT_DOCTOR, NULL, 0,
+	  "Check what this kernel allows and which module would be loaded; changes nothing", 5 },
 	{ NULL },
 };
 
@@ -236,6 +241,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_READY:
 		o->ready_file = arg;
+		break;
+	case OPT_DOCTOR:
+		o->doctor = true;
 		break;
 	case 'v':
 		o->verbose++;

@@ -30,6 +30,7 @@ struct iptt_opts {
 	enum iptt_probe_mode probe;
 	const char *kmod_path;
 	const char *ready_file;
+	bool doctor;			/* --doctor: report and exit */
 	int verbose;
 	char *filter;			/* joined positional words, or NULL */
 };

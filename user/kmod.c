@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "kmod.h"
@@ -38,13 +39,16 @@ int iptt_kmod_candidates(const char *exe_dir, const char *rel,
 		snprintf(paths[n++], 4096, "%s/../lib/ipttrace/kmod/%s/ipttrace.ko",
 			 exe_dir, rel);
 	if (n < max)
+		snprintf(paths[n++], 4096, "/lib/modules/%s/updates/dkms/ipttrace.ko",
+			 rel);
+	if (n < max)
 		snprintf(paths[n++], 4096, "/lib/modules/%s/extra/ipttrace.ko", rel);
 	return n;
 }
 
 static int find_module(char *out, size_t len, const char *rel)
 {
-	char exe[PATH_MAX], paths[3][4096], *slash;
+	char exe[PATH_MAX], paths[IPTT_KMOD_MAX_CANDIDATES][4096], *slash;
 	ssize_t n;
 	int i, cnt;
 
@@ -55,7 +59,8 @@ static int find_module(char *out, size_t len, const char *rel)
 	slash = strrchr(exe, '/');
 	if (slash)
 		*slash = '\0';
-	cnt = iptt_kmod_candidates(n ? exe : NULL, rel, paths, 3);
+	cnt = iptt_kmod_candidates(n ? exe : NULL, rel, paths,
+				   IPTT_KMOD_MAX_CANDIDATES);
 	for (i = 0; i < cnt; i++) {
 		if (access(paths[i], R_OK) == 0) {
 			snprintf(out, len, "%.*s", (int)len - 1, paths[i]);
@@ -63,6 +68,34 @@ static int find_module(char *out, size_t len, const char *rel)
 		}
 	}
 	return -1;
+}
+
+/*
+ * No file of ours: let modprobe find one through modules.dep (a DKMS
+ * build, possibly compressed).  0 when the module is loaded afterwards.
+ */
+static int modprobe_module(int verbose)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		if (devnull >= 0 && !verbose)
+			dup2(devnull, 2);
+		setenv("PATH", "/usr/sbin:/sbin:/usr/bin:/bin", 1);
+		execlp("modprobe", "modprobe", "-q", MODULE_NAME, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return module_loaded() ? 0 : -1;
 }
 
 static void explain_load_error(int err, const char *path, const char *rel)
@@ -168,18 +201,24 @@ int iptt_kmod_open(struct iptt_kmod *km, const char *path, int verbose)
 
 	if (!module_loaded()) {
 		if (!path) {
-			if (find_module(found, sizeof(found), u.release)) {
+			if (find_module(found, sizeof(found), u.release) == 0) {
+				path = found;
+			} else if (modprobe_module(verbose) == 0) {
+				if (verbose)
+					fprintf(stderr, "ipttrace: loaded ipttrace.ko with modprobe\n");
+			} else {
 				fprintf(stderr,
-					"ipttrace: no ipttrace.ko built for kernel %s: run 'make kmod' (needs linux-headers-%s), or pass --kmod PATH\n",
+					"ipttrace: no ipttrace.ko built for kernel %s: install ipttrace-dkms and linux-headers-%s, or run 'make kmod' in a checkout, or pass --kmod PATH ('ipttrace --doctor' tells more)\n",
 					u.release, u.release);
 				return -1;
 			}
-			path = found;
 		}
-		if (verbose)
-			fprintf(stderr, "ipttrace: loading %s\n", path);
-		if (load_module(path, u.release))
-			return -1;
+		if (path) {
+			if (verbose)
+				fprintf(stderr, "ipttrace: loading %s\n", path);
+			if (load_module(path, u.release))
+				return -1;
+		}
 		km->loaded_by_us = true;
 	} else if (verbose) {
 		fprintf(stderr, "ipttrace: ipttrace.ko already loaded\n");

@@ -25,7 +25,13 @@ int iptt_kmod_stats(struct iptt_kmod *km, struct iptt_stats *st);
 /* Disable, close, and unload the module if this process loaded it. */
 void iptt_kmod_close(struct iptt_kmod *km);
 
-/* Candidate module paths for kernel release rel, in search order. */
+/*
+ * Candidate module paths for kernel release rel, in search order: beside
+ * the executable, make install's lib dir, DKMS's updates/dkms, extra/.
+ * When none exists, iptt_kmod_open() asks modprobe (which also finds a
+ * compressed DKMS module through modules.dep).
+ */
+#define IPTT_KMOD_MAX_CANDIDATES 4
 int iptt_kmod_candidates(const char *exe_dir, const char *rel,
 			 char paths[][4096], int max);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "doctor.h"
 #include "filter.h"
 #include "kmod.h"
 #include "latency.h"
@@ -259,6 +260,11 @@ int main(int argc, char **argv)
 
 	if (iptt_parse_args(argc, argv, &o))
 		return 2;
+	if (o.doctor) {		/* read-only: works without root, says less */
+		ret = iptt_doctor(&o);
+		iptt_opts_free(&o);
+		return ret;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "ipttrace: must run as root: it loads BPF programs%s (try sudo)\n",
 			o.latency ? "" : " and a kernel module");
