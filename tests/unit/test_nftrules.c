@@ -370,9 +370,12 @@ static void test_save_count_mismatch(void **state)
 	/* one line more than the JSON has */
 	unload(&l);
 	load(&l, "docker");
-	edit(&l.save4, &l.save4_len, "-A DOCKER -i docker0 -j RETURN\n",
-	     "-A DOCKER -i docker0 -j RETURN\n-A DOCKER -j RETURN\n");
+	edit(&l.save4, &l.save4_len,
+	     "--dport 8080 -j DNAT --to-destination 172.17.0.2:80\n",
+	     "--dport 8080 -j DNAT --to-destination 172.17.0.2:80\n"
+	     "-A DOCKER -j RETURN\n");
 	ix = parse(&l);
+	check_rule(ix, "ip", "nat", "DOCKER", 10, 1, NULL, false);
 	check_rule(ix, "ip", "nat", "DOCKER", 11, 2, NULL, false);
 	check_rule(ix, "ip", "filter", "INPUT", 21, 1,
 		   "-A INPUT -i lo -j ACCEPT", true);
@@ -459,7 +462,7 @@ static void test_native_text_mismatch(void **state)
 	nft_index_free(ix);
 	unload(&l);
 
-	/* two lines in another order than the JSON */
+	/* a rule line under another chain than in the JSON */
 	load(&l, "native");
 	edit(&l.text, &l.text_len,
 	     "\t\tjump masquerading # handle 18\n", "");
@@ -470,6 +473,21 @@ static void test_native_text_mismatch(void **state)
 	check_rule(ix, "ip", "kube-proxy", "nat-postrouting", 18, 1, NULL, false);
 	check_rule(ix, "inet", "firewalld", "filter_INPUT", 18, 5,
 		   "jump filter_INPUT_ZONES", false);
+	nft_index_free(ix);
+	unload(&l);
+
+	/* two lines of one chain in another order than the JSON */
+	load(&l, "native");
+	edit(&l.text, &l.text_len,
+	     "\t\tct status dnat accept # handle 15\n"
+	     "\t\tiifname \"lo\" accept # handle 16\n",
+	     "\t\tiifname \"lo\" accept # handle 16\n"
+	     "\t\tct status dnat accept # handle 15\n");
+	ix = parse(&l);
+	check_rule(ix, "inet", "firewalld", "filter_INPUT", 15, 2, NULL, false);
+	check_rule(ix, "inet", "firewalld", "filter_INPUT", 16, 3, NULL, false);
+	check_rule(ix, "ip", "kube-proxy", "nat-postrouting", 18, 1,
+		   "jump masquerading", false);
 	nft_index_free(ix);
 	unload(&l);
 }
@@ -610,8 +628,11 @@ static void test_mixed(void **state)
 	check_rule(ix, "ip", "mangle", "PREROUTING", 2, 1,
 		   "meta l4proto udp counter meta mark set 0x2", false);
 
+	/* ip6 filter: a named set, printed by the save tool as "-j DROP" */
 	check_rule(ix, "ip6", "filter", "INPUT", 3, 2,
-		   "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", true);
+		   "tcp dport 22 counter accept", false);
+	check_rule(ix, "ip6", "filter", "INPUT", 5, 3,
+		   "ip6 saddr @blocked drop", false);
 	nft_index_free(ix);
 }
 
