@@ -88,6 +88,7 @@ struct ntable {
 	struct nchain *chains;
 	unsigned int nchains, cchains;
 	unsigned int *chain_by_name;
+	unsigned int *chain_by_handle;
 	struct nrule *rules;
 	unsigned int nrules, crules;
 	unsigned int *rule_by_handle;
@@ -145,6 +146,7 @@ static void table_free(struct ntable *t)
 		free(t->rules[i].target);
 	free(t->chains);
 	free(t->chain_by_name);
+	free(t->chain_by_handle);
 	free(t->rules);
 	free(t->rule_by_handle);
 	free(t->family);
@@ -174,7 +176,7 @@ unsigned long long nft_index_gen(const struct nft_index *ix)
 
 /* ---- finding tables, chains, rules ---- */
 
-/* Linear: only used while reading the JSON, before the sorted arrays exist. */
+/* Linear: tables are few, and this is only used while reading the JSON. */
 static struct ntable *find_table_lin(struct nft_index *ix, const char *family,
 				     const char *name)
 {
@@ -184,26 +186,6 @@ static struct ntable *find_table_lin(struct nft_index *ix, const char *family,
 		if (!strcmp(ix->tables[i].family, family) &&
 		    !strcmp(ix->tables[i].name, name))
 			return &ix->tables[i];
-	return NULL;
-}
-
-/*
- * While reading the JSON the chain of a rule is nearly always the chain
- * that was added or used last, so try that before scanning.
- */
-static struct nchain *find_chain_lin(struct ntable *t, const char *name,
-				     unsigned int *hint)
-{
-	unsigned int i;
-
-	if (*hint < t->nchains && !strcmp(t->chains[*hint].name, name))
-		return &t->chains[*hint];
-	for (i = 0; i < t->nchains; i++) {
-		if (!strcmp(t->chains[i].name, name)) {
-			*hint = i;
-			return &t->chains[i];
-		}
-	}
 	return NULL;
 }
 
@@ -224,6 +206,15 @@ static int cmp_chain_idx(const void *a, const void *b, void *ctx)
 
 	return strcmp(cs[*(const unsigned int *)a].name,
 		      cs[*(const unsigned int *)b].name);
+}
+
+static int cmp_chain_handle_idx(const void *a, const void *b, void *ctx)
+{
+	const struct nchain *cs = ctx;
+	unsigned long long x = cs[*(const unsigned int *)a].handle;
+	unsigned long long y = cs[*(const unsigned int *)b].handle;
+
+	return x < y ? -1 : x > y;
 }
 
 static int cmp_rule_idx(const void *a, const void *b, void *ctx)
@@ -353,14 +344,14 @@ static int add_chain(struct nft_index *ix, const json_t *o)
 	unsigned long long h;
 	struct ntable *t;
 	struct nchain *c;
-	unsigned int hint = UINT_MAX;
 
 	if (!family || !table)
 		return 0;
 	t = find_table_lin(ix, family, table);
 	if (!t)
 		return 0;
-	if (!name || !jhandle(o, &h) || find_chain_lin(t, name, &hint)) {
+	/* duplicate names are found once the chains are sorted */
+	if (!name || !jhandle(o, &h)) {
 		t->broken = true;
 		return 0;
 	}
@@ -451,7 +442,7 @@ static int rule_verdict(struct nrule *r, const json_t *expr, bool *native)
 	return 0;
 }
 
-static int add_rule(struct nft_index *ix, const json_t *o, unsigned int *hint)
+static int add_rule(struct nft_index *ix, const json_t *o)
 {
 	const char *family = jstr(o, "family"), *table = jstr(o, "table");
 	const char *chain = jstr(o, "chain");
@@ -465,10 +456,10 @@ static int add_rule(struct nft_index *ix, const json_t *o, unsigned int *hint)
 
 	if (!family || !table)
 		return 0;
-	t = find_table_lin(ix, family, table);
+	t = (struct ntable *)find_table(ix, family, table);
 	if (!t)
 		return 0;
-	c = chain ? find_chain_lin(t, chain, hint) : NULL;
+	c = chain ? (struct nchain *)find_chain(t, chain) : NULL;
 	if (!c || !jhandle(o, &h) || !h) {
 		t->broken = true;	/* a rule we cannot place shifts others */
 		return 0;
@@ -490,9 +481,15 @@ static int add_rule(struct nft_index *ix, const json_t *o, unsigned int *hint)
 	return 0;
 }
 
+static int sort_chains(struct nft_index *ix);
+static int sort_rules(struct nft_index *ix);
+
+/*
+ * Two passes: tables and chains first, sorted, then the rules, each placed
+ * by a binary search for its chain (a kube-proxy ruleset has thousands).
+ */
 static int parse_json(struct nft_index *ix, const char *json, size_t len)
 {
-	unsigned int hint = UINT_MAX;
 	json_t *root, *arr, *item;
 	const char *key;
 	json_t *o;
@@ -500,11 +497,10 @@ static int parse_json(struct nft_index *ix, const char *json, size_t len)
 	int ret = 0;
 
 	if (!json || !len)
-		return 0;
+		return sort_chains(ix) || sort_rules(ix) ? -1 : 0;
 	root = json_loadb(json, len, JSON_ALLOW_NUL, NULL);
-	if (!root)
-		return 0;	/* bad input, or no memory: nothing known */
-	arr = json_object_get(root, "nftables");
+	/* bad input, or no memory: nothing is known */
+	arr = root ? json_object_get(root, "nftables") : NULL;
 	json_array_foreach(arr, i, item) {
 		json_object_foreach(item, key, o) {
 			if (!json_is_object(o))
@@ -513,56 +509,90 @@ static int parse_json(struct nft_index *ix, const char *json, size_t len)
 				ret = add_table(ix, o);
 			else if (!strcmp(key, "chain"))
 				ret = add_chain(ix, o);
-			else if (!strcmp(key, "rule"))
-				ret = add_rule(ix, o, &hint);
 			if (ret)
 				goto out;
 		}
 	}
+	ret = sort_chains(ix);
+	if (ret)
+		goto out;
+	json_array_foreach(arr, i, item) {
+		o = json_object_get(item, "rule");
+		if (json_is_object(o) && (ret = add_rule(ix, o)))
+			goto out;
+	}
+	ret = sort_rules(ix);
 out:
 	json_decref(root);
 	return ret;
 }
 
-/* Sort the lookup arrays; a duplicate chain name or rule handle breaks. */
-static int build_lookup(struct nft_index *ix)
+static unsigned int *index_array(unsigned int n)
+{
+	unsigned int *a = malloc((size_t)n * sizeof(*a)), i;
+
+	if (a)
+		for (i = 0; i < n; i++)
+			a[i] = i;
+	return a;
+}
+
+/* Tables by name, chains by name and by handle; duplicates break a table. */
+static int sort_chains(struct nft_index *ix)
 {
 	unsigned int i, j;
 
 	if (ix->ntables) {
-		ix->table_by_name = malloc(ix->ntables * sizeof(unsigned int));
+		ix->table_by_name = index_array(ix->ntables);
 		if (!ix->table_by_name)
 			return -1;
-		for (i = 0; i < ix->ntables; i++)
-			ix->table_by_name[i] = i;
 		qsort_r(ix->table_by_name, ix->ntables, sizeof(unsigned int),
 			cmp_table_idx, ix->tables);
 	}
 	for (i = 0; i < ix->ntables; i++) {
 		struct ntable *t = &ix->tables[i];
 
-		if (t->nchains) {
-			t->chain_by_name = malloc(t->nchains * sizeof(unsigned int));
-			if (!t->chain_by_name)
-				return -1;
-			for (j = 0; j < t->nchains; j++)
-				t->chain_by_name[j] = j;
-			qsort_r(t->chain_by_name, t->nchains,
-				sizeof(unsigned int), cmp_chain_idx, t->chains);
+		if (!t->nchains)
+			continue;
+		t->chain_by_name = index_array(t->nchains);
+		t->chain_by_handle = index_array(t->nchains);
+		if (!t->chain_by_name || !t->chain_by_handle)
+			return -1;
+		qsort_r(t->chain_by_name, t->nchains, sizeof(unsigned int),
+			cmp_chain_idx, t->chains);
+		qsort_r(t->chain_by_handle, t->nchains, sizeof(unsigned int),
+			cmp_chain_handle_idx, t->chains);
+		for (j = 1; j < t->nchains; j++) {
+			if (!cmp_chain_idx(&t->chain_by_name[j - 1],
+					   &t->chain_by_name[j], t->chains) ||
+			    !cmp_chain_handle_idx(&t->chain_by_handle[j - 1],
+						  &t->chain_by_handle[j],
+						  t->chains))
+				t->broken = true;
 		}
-		if (t->nrules) {
-			t->rule_by_handle = malloc(t->nrules * sizeof(unsigned int));
-			if (!t->rule_by_handle)
-				return -1;
-			for (j = 0; j < t->nrules; j++)
-				t->rule_by_handle[j] = j;
-			qsort_r(t->rule_by_handle, t->nrules,
-				sizeof(unsigned int), cmp_rule_idx, t->rules);
-			for (j = 1; j < t->nrules; j++)
-				if (t->rules[t->rule_by_handle[j]].handle ==
-				    t->rules[t->rule_by_handle[j - 1]].handle)
-					t->broken = true;
-		}
+	}
+	return 0;
+}
+
+/* Rules by handle; a duplicate handle breaks the table. */
+static int sort_rules(struct nft_index *ix)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ix->ntables; i++) {
+		struct ntable *t = &ix->tables[i];
+
+		if (!t->nrules)
+			continue;
+		t->rule_by_handle = index_array(t->nrules);
+		if (!t->rule_by_handle)
+			return -1;
+		qsort_r(t->rule_by_handle, t->nrules, sizeof(unsigned int),
+			cmp_rule_idx, t->rules);
+		for (j = 1; j < t->nrules; j++)
+			if (!cmp_rule_idx(&t->rule_by_handle[j - 1],
+					  &t->rule_by_handle[j], t->rules))
+				t->broken = true;
 	}
 	return 0;
 }
@@ -670,11 +700,21 @@ static struct ntable *table_by_handle(struct nft_index *ix, const char *fam,
 
 static struct nchain *chain_by_handle(struct ntable *t, unsigned long long h)
 {
-	unsigned int i;
+	unsigned int lo = 0, hi = t->nchains;
 
-	for (i = 0; i < t->nchains; i++)
-		if (t->chains[i].handle == h)
-			return &t->chains[i];
+	if (!t->chain_by_handle)
+		return NULL;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct nchain *c = &t->chains[t->chain_by_handle[mid]];
+
+		if (c->handle == h)
+			return c;
+		if (h < c->handle)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 
@@ -939,8 +979,7 @@ struct nft_index *nft_index_parse(const char *json, size_t json_len,
 		save4_len = 0;
 	if (!save6)
 		save6_len = 0;
-	if (parse_json(ix, json, json_len) || build_lookup(ix) ||
-	    parse_text(ix, text, text_len))
+	if (parse_json(ix, json, json_len) || parse_text(ix, text, text_len))
 		goto oom;
 	ix->ri4 = rules_parse(save4 ? save4 : "", save4_len);
 	ix->ri6 = rules_parse(save6 ? save6 : "", save6_len);

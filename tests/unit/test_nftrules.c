@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nftrules.h"
@@ -836,6 +837,84 @@ static void test_mangled_inputs(void **state)
 }
 
 /*
+ * kube-proxy scale: 10000 chains of 3 rules, rule handles allocated across
+ * chains (as when services are added over time), listed like nft does.
+ * The index must stay near O(n log n): a quadratic chain search takes
+ * seconds here, and ASan builds multiply that.
+ */
+static void test_kube_proxy_scale(void **state)
+{
+	const unsigned int nchains = 10000, per = 3;
+	size_t jcap = 16 << 20, tcap = 8 << 20, jl = 0, tl = 0;
+	char *json = malloc(jcap), *text = malloc(tcap), name[64], want[96];
+	struct nft_step_info si;
+	struct nft_index *ix;
+	unsigned int i, j;
+	struct timespec t0, t1;
+
+	assert_non_null(json);
+	assert_non_null(text);
+	jl += snprintf(json + jl, jcap - jl, "{\"nftables\": [{\"metainfo\": "
+		       "{\"version\": \"1.0.6\", \"json_schema_version\": 1}}, "
+		       "{\"table\": {\"family\": \"ip\", \"name\": \"kube-proxy\", "
+		       "\"handle\": 3}}");
+	tl += snprintf(text + tl, tcap - tl, "table ip kube-proxy { # handle 3\n");
+	for (i = 0; i < nchains; i++) {
+		jl += snprintf(json + jl, jcap - jl,
+			       ", {\"chain\": {\"family\": \"ip\", \"table\": "
+			       "\"kube-proxy\", \"name\": \"service-%08u-ns/svc/tcp/p\", "
+			       "\"handle\": %u}}", i, i + 1);
+	}
+	for (i = 0; i < nchains; i++) {
+		tl += snprintf(text + tl, tcap - tl,
+			       "\tchain service-%08u-ns/svc/tcp/p { # handle %u\n",
+			       i, i + 1);
+		for (j = 0; j < per; j++) {
+			/* handle of rule j of chain i: rounds over all chains */
+			unsigned int h = nchains + 1 + j * nchains + i;
+
+			jl += snprintf(json + jl, jcap - jl,
+				       ", {\"rule\": {\"family\": \"ip\", \"table\": "
+				       "\"kube-proxy\", \"chain\": "
+				       "\"service-%08u-ns/svc/tcp/p\", \"handle\": %u, "
+				       "\"expr\": [{\"goto\": {\"target\": \"ep-%u-%u\"}}]}}",
+				       i, h, i, j);
+			tl += snprintf(text + tl, tcap - tl,
+				       "\t\tnumgen random mod 3 %u goto ep-%u-%u # handle %u\n",
+				       j, i, j, h);
+		}
+		tl += snprintf(text + tl, tcap - tl, "\t}\n");
+	}
+	jl += snprintf(json + jl, jcap - jl, "]}\n");
+	tl += snprintf(text + tl, tcap - tl, "}\n");
+	assert_true(jl < jcap && tl < tcap);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ix = nft_index_parse(json, jl, text, tl, NULL, 0, NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_non_null(ix);
+	free(json);
+	free(text);
+	/* generous: well under a second unsanitized */
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	for (i = 0; i < nchains; i += 997) {
+		snprintf(name, sizeof(name), "service-%08u-ns/svc/tcp/p", i);
+		for (j = 0; j < per; j++) {
+			snprintf(want, sizeof(want),
+				 "numgen random mod 3 %u goto ep-%u-%u", j, i, j);
+			check_rule(ix, "ip", "kube-proxy", NULL,
+				   nchains + 1 + j * nchains + i, j + 1, want,
+				   false);
+		}
+		assert_int_equal(nft_index_lookup(ix, "ip", "kube-proxy", name,
+						  0, NFT_STEP_IMPLICIT_RETURN,
+						  NULL, &si), 0);
+		assert_int_equal(si.rulenum, per + 1);
+	}
+	nft_index_free(ix);
+}
+
+/*
  * The real thing, where it can run: a fresh netns, iptables-nft and nft
  * loading rules, the snapshot and the generation.  Skipped without root,
  * unshare or the tools.
@@ -932,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_counters_and_handles_in_text),
 		cmocka_unit_test(test_inconsistent_json),
 		cmocka_unit_test(test_mangled_inputs),
+		cmocka_unit_test(test_kube_proxy_scale),
 		cmocka_unit_test(test_snapshot_live),
 	};
 
