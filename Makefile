@@ -10,7 +10,7 @@
 #   make bench      overhead/throughput table (lab)
 #   make fuzz       libFuzzer on the event decoder and the iptables-save parser
 #   make deb        build/deb/ipttrace_*.deb and ipttrace-dkms_*.deb, lintian-checked
-#   make man        build/ipttrace.8 from doc/ipttrace.8.scd
+#   make man        lint the man page doc/ipttrace.8 (mandoc)
 #   make install [DESTDIR= prefix=], make clean
 #   V=1             show full commands
 
@@ -58,7 +58,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
-	dpkg-dev debhelper dh-dkms dkms lintian scdoc mandoc man-db bash-completion
+	dpkg-dev debhelper dh-dkms dkms lintian mandoc man-db bash-completion
 
 .PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux deb man
 
@@ -94,11 +94,8 @@ $(BUILD)/ipttrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-man: $(BUILD)/ipttrace.8
-$(BUILD)/ipttrace.8: doc/ipttrace.8.scd
-	$(call msg,SCDOC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)scdoc < $< > $@
+man:
+	$(Q)mandoc -T lint -W warning doc/ipttrace.8
 
 # Debian packages (debian/): dpkg-buildpackage writes to ..; move them here.
 DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
@@ -161,9 +158,9 @@ fuzz:
 vmlinux:
 	$(BPFTOOL) btf dump file $(or $(VMLINUX),/sys/kernel/btf/vmlinux) format c > $(VMLINUX_H)
 
-install: $(BUILD)/ipttrace $(BUILD)/ipttrace.8
+install: $(BUILD)/ipttrace
 	install -D -m 0755 $(BUILD)/ipttrace $(DESTDIR)$(prefix)/sbin/ipttrace
-	install -D -m 0644 $(BUILD)/ipttrace.8 $(DESTDIR)$(prefix)/share/man/man8/ipttrace.8
+	install -D -m 0644 doc/ipttrace.8 $(DESTDIR)$(prefix)/share/man/man8/ipttrace.8
 	install -D -m 0644 completion/ipttrace.bash \
 		$(DESTDIR)$(prefix)/share/bash-completion/completions/ipttrace
 	@for d in $(wildcard $(BUILD)/kmod/*/ipttrace.ko); do \
