@@ -182,6 +182,17 @@ int iptt_doctor_join_tables(const char *text, bool nft, char *out, size_t len)
 	return count;
 }
 
+/* The BPF programs use atomic fetch-and-add (5.12) and CO-RE against
+ * module BTF (5.11). */
+bool iptt_doctor_version_ok(const char *rel)
+{
+	int maj = 0, min = 0;
+
+	if (!rel || sscanf(rel, "%d.%d", &maj, &min) != 2)
+		return false;
+	return maj > 5 || (maj == 5 && min >= 12);
+}
+
 /* ---------------------------------------------------------------- facts */
 
 /* root + path: the files a test lays out under a directory */
@@ -355,6 +366,7 @@ void iptt_doctor_gather(struct iptt_doctor_facts *f, const char *root,
 	memset(f, 0, sizeof(*f));
 	snprintf(f->release, sizeof(f->release), "%s", rel);
 	snprintf(f->machine, sizeof(f->machine), "%s", machine ? machine : "");
+	f->version_ok = iptt_doctor_version_ok(rel);
 	f->root = geteuid() == 0;
 
 	snprintf(path, sizeof(path), "/boot/config-%s", rel);
@@ -445,6 +457,11 @@ enum iptt_doctor_verdict iptt_doctor_verdict(const struct iptt_doctor_facts *f,
 {
 	if (len)
 		why[0] = '\0';
+	if (!f->version_ok) {
+		snprintf(why, len, "Linux %s is too old: ipttrace needs 5.12 or later (BPF atomics, CO-RE on module BTF); fix: a newer kernel",
+			 f->release);
+		return IPTT_DOCTOR_NOTHING;
+	}
 	if (!f->btf_vmlinux) {
 		snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux); fix: a kernel built with CONFIG_DEBUG_INFO_BTF=y, as Debian's and Ubuntu's are");
 		return IPTT_DOCTOR_NOTHING;
@@ -512,7 +529,8 @@ void iptt_doctor_report(FILE *out, const struct iptt_doctor_facts *f)
 	static const char *const lockdown[] = { "none", "integrity", "confidentiality" };
 	const char *cfg = f->kconfig_found ? "" : " (kernel config not found)";
 
-	line(out, "info", "kernel", "%s %s", f->release, f->machine);
+	line(out, f->version_ok ? "ok" : "FAIL", "kernel", "%s %s%s", f->release,
+	     f->machine, f->version_ok ? "" : ": ipttrace needs Linux 5.12 or later");
 	if (f->btf_vmlinux)
 		line(out, "ok", "BTF vmlinux", "/sys/kernel/btf/vmlinux");
 	else

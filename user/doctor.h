@@ -34,6 +34,7 @@ enum iptt_kmod_source {
 struct iptt_doctor_facts {
 	char release[128];
 	char machine[64];
+	bool version_ok;		/* Linux 5.12 or later */
 	bool kconfig_found;		/* /boot/config-REL or /proc/config.gz */
 	bool btf_vmlinux;
 	enum iptt_tri btf_modules;	/* /sys/kernel/btf/<module> or config */
@@ -95,6 +96,9 @@ bool iptt_doctor_signed(const char *image, size_t len);
  */
 int iptt_doctor_join_tables(const char *text, bool nft, char *out,
 			    size_t len);
+
+/* Whether kernel release rel is one ipttrace supports (5.12 or later). */
+bool iptt_doctor_version_ok(const char *rel);
 
 /* ---- facts, verdict, report ---- */
 

@@ -20,6 +20,18 @@
 
 #define REL	"6.1.0-27-amd64"
 
+static void test_version(void **state)
+{
+	assert_true(iptt_doctor_version_ok("6.1.0-27-amd64"));
+	assert_true(iptt_doctor_version_ok("6.12.117+deb12-amd64"));
+	assert_true(iptt_doctor_version_ok("5.12.0"));
+	assert_true(iptt_doctor_version_ok("10.0"));
+	assert_false(iptt_doctor_version_ok("5.10.0-30-amd64"));
+	assert_false(iptt_doctor_version_ok("4.19.0"));
+	assert_false(iptt_doctor_version_ok("garbage"));
+	assert_false(iptt_doctor_version_ok(NULL));
+}
+
 static void test_kconfig(void **state)
 {
 	const char *cfg =
@@ -366,6 +378,13 @@ static void test_gather_no_modules(void **state)
 	iptt_doctor_gather(&f, root, REL, "x86_64", NULL, NULL);
 	assert_int_equal(iptt_doctor_verdict(&f, why, sizeof(why)), IPTT_DOCTOR_NOTHING);
 	assert_non_null(strstr(why, "BTF"));
+
+	/* a kernel older than 5.12: nothing, whatever else it has */
+	debian_box(root);
+	iptt_doctor_gather(&f, root, "5.10.0-30-amd64", "x86_64", NULL, NULL);
+	assert_false(f.version_ok);
+	assert_int_equal(iptt_doctor_verdict(&f, why, sizeof(why)), IPTT_DOCTOR_NOTHING);
+	assert_non_null(strstr(why, "5.12"));
 	rm_root(root);
 }
 
@@ -404,6 +423,7 @@ static void test_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_kconfig),
 		cmocka_unit_test(test_lockdown),
 		cmocka_unit_test(test_nf_log),
