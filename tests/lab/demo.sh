@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # make demo: a small Docker-style host built from network namespaces, a few
 # packets through it, and what ipttrace says about them.  Runs inside the lab
 # VM (tests/lab/vm), so it works on any machine that has QEMU.
