@@ -39,11 +39,27 @@ const volatile struct {
 	 * arguments, so kprobe mode pushes a frame for every call.
 	 */
 	bool lazy_frames;
+	/*
+	 * --netns: steps of packets someone else's -j TRACE rule marked are
+	 * reported only in this namespace (inode; 0: every namespace).
+	 */
+	__u32 netns;
 } cfg = {};
 
 /* Read by userspace through the mmap'ed .bss. */
 __u64 lost_events;	/* ring buffer full */
 __u64 stack_overflows;	/* do_table nested deeper than IPTT_MAX_DEPTH */
+/*
+ * Table exits with no frame of theirs: the entry program was skipped (a
+ * nested program on this CPU: see recursion_misses) or found the stack full.
+ */
+__u64 unmatched_exits;
+/*
+ * nf_log_trace calls this program saw; ipttrace.ko counts the calls the
+ * kernel made (log_calls), and the difference is steps this kprobe missed.
+ */
+__u64 log_calls_seen;
+__u64 log_calls_unattributed;	/* kprobe mode: outside any known table call */
 __u64 next_id;
 /* xt_replace_table() calls: odd while one is in progress */
 __u32 ruleset_gen;
@@ -53,6 +69,7 @@ struct frame {
 	__u64 skb;
 	__u64 table;
 	__u64 state;
+	__u64 sp;	/* kprobe mode: stack pointer at entry, to match the return */
 	__u32 gen;
 	__u8 hook;
 	__u8 pf;
@@ -202,7 +219,7 @@ static __always_inline void do_table_args(__u64 a0, __u64 a1, __u64 a2,
 	}
 }
 
-static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
+static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp)
 {
 	const struct nf_hook_state *state;
 	const struct sk_buff *skb;
@@ -227,16 +244,27 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2)
 	 * popped.  No table call lasts a second: if the frame below is that
 	 * old, the stack is stale and starts over.
 	 */
-	if (d && d <= IPTT_MAX_DEPTH &&
-	    bpf_ktime_get_ns() - st->f[(d - 1) & (IPTT_MAX_DEPTH - 1)].start_ns > 1000000000ULL)
+	if (d > IPTT_MAX_DEPTH)
+		d = IPTT_MAX_DEPTH;
+	if (d && bpf_ktime_get_ns() -
+	    st->f[(d - 1) & (IPTT_MAX_DEPTH - 1)].start_ns > 1000000000ULL)
 		d = 0;
-	st->depth = d + 1;	/* counted even when full: exit pops it */
+	/*
+	 * Never push past the bound.  Entry and exit are two programs, each
+	 * with its own recursion guard, so a nested softirq may run only one
+	 * of the pair: the exit then finds its frame by its own identity
+	 * (table_exit()), and a frame whose exit was missed is dropped when an
+	 * outer call returns, instead of pushing the depth up for good.
+	 */
 	if (d >= IPTT_MAX_DEPTH) {
+		st->depth = d;
 		__sync_fetch_and_add(&stack_overflows, 1);
 		return;
 	}
+	st->depth = d + 1;
 	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	fr->start_ns = bpf_ktime_get_ns();
+	fr->sp = sp;
 	fr->table = table;
 	fr->state = (__u64)state;
 	fr->skb = (__u64)skb;
@@ -280,6 +308,7 @@ static __always_inline void hist_add(const struct frame *fr, __u64 delta)
 	__u32 slot;
 
 	key.table_addr = fr->table;
+	key.netns = BPF_CORE_READ(state, net, ns.inum);
 	key.hook = fr->hook;
 	key.family = fr->pf;
 	h = bpf_map_lookup_elem(&hists, &key);
@@ -288,7 +317,7 @@ static __always_inline void hist_add(const struct frame *fr, __u64 delta)
 
 		bpf_probe_read_kernel_str(init.table, sizeof(init.table),
 					  table->name);
-		init.netns = BPF_CORE_READ(state, net, ns.inum);
+		init.netns = key.netns;
 		bpf_map_update_elem(&hists, &key, &init, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &key);
 		if (!h)
@@ -340,33 +369,60 @@ static __always_inline bool nat_result(const struct sk_buff *skb, __u8 family,
 	return true;
 }
 
-static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2)
+/*
+ * The frame of the table call that is returning, or -1.  fexit sees the
+ * call's own arguments and matches (skb, table); a kretprobe sees none and
+ * matches the stack pointer: at the return it is the entry's, or the entry's
+ * plus the popped return address (x86-64), within 16 bytes either way, while
+ * nested calls on the same stack sit whole frames lower and calls on another
+ * stack (softirq on the irq stack) elsewhere entirely.  Searching from the
+ * top drops the frames above the match: calls whose exit program was skipped.
+ */
+static __always_inline int find_frame(const struct cpu_stack *st, __u32 depth,
+				      bool by_args, __u64 skb, __u64 table,
+				      __u64 sp)
+{
+	int i;
+
+	for (i = IPTT_MAX_DEPTH - 1; i >= 0; i--) {
+		const struct frame *fr = &st->f[i];
+
+		if (i >= depth)
+			continue;
+		if (by_args ? fr->skb == skb && fr->table == table :
+			      sp - fr->sp <= 16)
+			return i;
+	}
+	return -1;
+}
+
+static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
+				       __u64 sp, bool by_args)
 {
 	const struct nf_hook_state *state;
 	struct cpu_stack *st = this_stack();
 	const struct xt_table *table;
+	const struct nf_hook_state *s_;
+	const struct sk_buff *skb;
 	struct iptt_verdict *e;
 	struct frame *fr;
-	__u64 now, id;
-	__u32 d;
+	__u64 now, id, t_;
+	int d;
 
 	if (!st || !st->depth)
 		return;
-	d = st->depth - 1;
-	if (cfg.lazy_frames && d < IPTT_MAX_DEPTH) {
-		const struct nf_hook_state *s_;
-		const struct sk_buff *skb;
-		__u64 t_;
-
-		/* only traced calls pushed a frame: is this one of them? */
-		do_table_args(a0, a1, a2, &skb, &s_, &t_);
-		fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];
-		if (fr->skb != (__u64)skb || fr->table != t_)
-			return;
+	do_table_args(a0, a1, a2, &skb, &s_, &t_);
+	d = find_frame(st, st->depth, by_args, (__u64)skb, t_, sp);
+	if (d < 0) {
+		/*
+		 * Lazy frames: an untraced call pushed none, nothing is lost.
+		 * Otherwise the entry was skipped or found the stack full.
+		 */
+		if (!cfg.lazy_frames)
+			__sync_fetch_and_add(&unmatched_exits, 1);
+		return;
 	}
 	st->depth = d;
-	if (d >= IPTT_MAX_DEPTH)
-		return;
 	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
 	now = bpf_ktime_get_ns();
 
@@ -404,56 +460,57 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2)
 SEC("fentry/ipt_do_table")
 int BPF_PROG(ipt_enter, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, 0);
 	return 0;
 }
 
 SEC("fexit/ipt_do_table")
 int BPF_PROG(ipt_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
-	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2);
+	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, 0, true);
 	return 0;
 }
 
 SEC("fentry/ip6t_do_table")
 int BPF_PROG(ip6t_enter, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, 0);
 	return 0;
 }
 
 SEC("fexit/ip6t_do_table")
 int BPF_PROG(ip6t_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
-	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2);
+	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, 0, true);
 	return 0;
 }
 
 SEC("kprobe/ipt_do_table")
 int BPF_KPROBE(ipt_enter_kp, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, PT_REGS_SP(ctx));
 	return 0;
 }
 
+/* no arguments at a kretprobe: the frame is found by stack pointer */
 SEC("kretprobe/ipt_do_table")
 int BPF_KRETPROBE(ipt_exit_kp, unsigned int ret)
 {
-	table_exit(ret, 0, 0, 0);	/* no arguments: cfg.lazy_frames is off */
+	table_exit(ret, 0, 0, 0, PT_REGS_SP(ctx), false);
 	return 0;
 }
 
 SEC("kprobe/ip6t_do_table")
 int BPF_KPROBE(ip6t_enter_kp, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, PT_REGS_SP(ctx));
 	return 0;
 }
 
 SEC("kretprobe/ip6t_do_table")
 int BPF_KRETPROBE(ip6t_exit_kp, unsigned int ret)
 {
-	table_exit(ret, 0, 0, 0);
+	table_exit(ret, 0, 0, 0, PT_REGS_SP(ctx), false);
 	return 0;
 }
 
@@ -491,6 +548,7 @@ int nf_log_trace(struct pt_regs *ctx)
 
 	if (!cfg.trace)
 		return 0;
+	__sync_fetch_and_add(&log_calls_seen, 1);
 	/*
 	 * The family comes from the frame of the table call we are in, not
 	 * from pf: ipttrace.ko may have rewritten pf to silence the kernel
@@ -511,10 +569,15 @@ int nf_log_trace(struct pt_regs *ctx)
 	else if (cfg.lazy_frames)
 		family = BPF_CORE_READ(skb, protocol) == bpf_htons(0x86DD) ?
 			 NFPROTO_IPV6 : NFPROTO_IPV4;
-	else
-		return 0;	/* not inside a table call we know of */
+	else {
+		/* not inside a table call we know of: counted, never silent */
+		__sync_fetch_and_add(&log_calls_unattributed, 1);
+		return 0;
+	}
 
 	id = live_id(key);
+	if (!id && cfg.netns && BPF_CORE_READ(net, ns.inum) != cfg.netns)
+		return 0;	/* someone else's trace, outside --netns */
 	if (!id) {
 		/* traced by someone else's -j TRACE rule: give it an id too */
 		id = new_id(key);
@@ -644,7 +707,5 @@ int BPF_KRETPROBE(replace_exit_kp)
 	return 0;
 }
 
-/* nf_tables (iptables-nft, native nftables): steps, base chain verdicts */
-#include "nft.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -162,12 +162,38 @@ struct iptt_nft_verdict {
 	char  chain[IPTT_NFT_NAME_LEN];
 };
 
+/* nf_tables --latency histograms (BPF_MAP_TYPE_PERCPU_HASH "nft_hists") */
+struct iptt_nft_hist_key {
+	__u64 chain;	/* struct nft_chain * of the base chain */
+	__u32 netns;
+	__u8 hook;
+	__u8 pad[3];
+};
+
+struct iptt_nft_hist {
+	char table[IPTT_NFT_NAME_LEN];
+	char chain[IPTT_NFT_NAME_LEN];
+	__u32 netns;
+	__s32 priority;
+	__u8 table_family;
+	__u8 pad[7];
+	__u64 count;
+	__u64 sum_ns;
+	__u64 slots[IPTT_HIST_SLOTS];
+};
+
 /* Latency histograms (BPF_MAP_TYPE_PERCPU_HASH "hists"). */
 struct iptt_hist_key {
-	__u64 table_addr;	/* struct xt_table *: unique per netns and table */
+	__u64 table_addr;	/* struct xt_table * */
+	/*
+	 * A table's address is unique only while its namespace lives: after
+	 * namespace churn a new table may reuse a dead one's address, so the
+	 * namespace is part of the key.
+	 */
+	__u32 netns;
 	__u8  family;
 	__u8  hook;
-	__u8  pad[6];
+	__u8  pad[2];
 };
 
 struct iptt_hist {
@@ -183,6 +209,7 @@ struct iptt_hist {
 
 #define IPTT_DEV_NAME		"ipttrace"
 #define IPTT_FILTER_MAX		4096	/* BPF_MAXINSNS */
+#define IPTT_RATE_MAX		1000000	/* traced packets per second, at most */
 
 /* One classic BPF instruction, layout of struct sock_filter. */
 struct iptt_insn {
@@ -197,16 +224,19 @@ struct iptt_insn {
 
 #define IPTT_CFG_KEEP_LOG	(1U << 0)	/* do not silence nf_log_trace */
 #define IPTT_CFG_NFT		(1U << 1)	/* hold nft_trace_enabled while enabled */
+#define IPTT_CFG_ALL		(IPTT_CFG_KEEP_LOG | IPTT_CFG_NFT)
 
 struct iptt_config {
 	__u64 filter;		/* user pointer to struct iptt_insn[filter_len] */
 	__u32 filter_len;	/* 0: select every packet */
 	__u32 families;		/* IPTT_FAM_* mask; 0 means both */
 	__u32 netns;		/* netns inode to select; 0: all */
-	__u32 rate;		/* traced packets per second; 0: module default */
-	__u32 flags;		/* IPTT_CFG_* */
-	__u32 pad;
-	char  ifname[IPTT_IFNAME_LEN];	/* in or out device; "" for any */
+	__u32 rate;		/* traced packets per second, <= IPTT_RATE_MAX;
+				 * 0: module default */
+	__u32 flags;		/* IPTT_CFG_*; unknown bits are rejected */
+	__u32 pad;		/* must be 0, so that the ABI can grow */
+	char  ifname[IPTT_IFNAME_LEN];	/* in or out device, NUL-terminated;
+					 * "" for any */
 };
 
 struct iptt_stats {
@@ -215,11 +245,20 @@ struct iptt_stats {
 	__u64 selected;		/* ... and got a token: nf_trace set */
 	__u64 rate_limited;	/* matched but over the rate cap */
 	__u64 log_silenced;	/* nf_log_trace calls silenced */
+	__u64 log_calls;	/* nf_log_trace calls while enabled: every
+				 * x_tables rule step the kernel took */
+	__u64 already_traced;	/* packets seen with nf_trace already set
+				 * (looped back, or marked by someone else):
+				 * not selected again */
 	__u32 enabled;
 	__u32 pad;
 };
 
-#define IPTT_IOC_MAGIC		0xb7
+/*
+ * 0xE1 is unused in Documentation/userspace-api/ioctl/ioctl-number.rst.
+ * (0xb7, used before, is nsfs's: the old IPTT_IOC_ENABLE was NS_GET_PARENT.)
+ */
+#define IPTT_IOC_MAGIC		0xE1
 #define IPTT_IOC_SET_CONFIG	_IOW(IPTT_IOC_MAGIC, 1, struct iptt_config)
 #define IPTT_IOC_ENABLE		_IO(IPTT_IOC_MAGIC, 2)
 #define IPTT_IOC_DISABLE	_IO(IPTT_IOC_MAGIC, 3)

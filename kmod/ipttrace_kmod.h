@@ -7,7 +7,7 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/percpu.h>
-#include <linux/spinlock.h>
+#include <linux/atomic.h>
 #include <linux/rcupdate.h>
 #include "ipttrace.h"
 
@@ -21,13 +21,10 @@ struct iptt_sel {
 	u32 flags;
 	char ifname[IFNAMSIZ];
 
-	/* token bucket, in nanoseconds of credit; only matched packets lock */
-	spinlock_t lock;
+	/* rate cap (select.c): lockless GCRA, only matched packets touch it */
 	u64 ns_per_token;
 	u64 burst_ns;
-	u64 credit_ns;
-	u64 last_ns;
-	struct rcu_head rcu;
+	atomic64_t tat;		/* ktime_get_mono_fast_ns() of an empty bucket */
 };
 
 struct iptt_pcpu_stats {
@@ -36,6 +33,8 @@ struct iptt_pcpu_stats {
 	u64 selected;
 	u64 rate_limited;
 	u64 log_silenced;
+	u64 log_calls;
+	u64 already_traced;
 };
 
 DECLARE_PER_CPU(struct iptt_pcpu_stats, iptt_stats);
@@ -48,6 +47,7 @@ struct iptt_sel *iptt_sel_create(const struct iptt_config *cfg,
 void iptt_sel_destroy(struct iptt_sel *sel);
 int iptt_hooks_start(struct iptt_sel *sel);
 void iptt_hooks_stop(void);
+const struct iptt_sel *iptt_active_sel(void);
 
 /* nft_key.c: nf_tables' nft_trace_enabled, held while tracing */
 int iptt_nft_start(void);
@@ -55,7 +55,7 @@ void iptt_nft_stop(void);
 bool iptt_nft_active(void);
 
 /* quiet.c */
-int iptt_quiet_start(void);
+int iptt_quiet_start(bool silence);
 void iptt_quiet_stop(void);
 
 #endif /* IPTTRACE_KMOD_H */

@@ -5,8 +5,8 @@
  * The module is inert until a process opens /dev/ipttrace, configures a
  * selection (IPTT_IOC_SET_CONFIG) and enables it (IPTT_IOC_ENABLE).  Open is
  * exclusive; closing the device -- including when the process is killed --
- * disables tracing, removes the hooks and the kprobe and frees the filter, so
- * nothing stays enabled behind a dead tracer.
+ * disables tracing, removes the hooks and the ftrace callback and frees the
+ * filter, so nothing stays enabled behind a dead tracer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,33 +23,64 @@ static DEFINE_MUTEX(iptt_lock);		/* serialises the ioctls below */
 static struct iptt_sel *iptt_pending;	/* configured, not yet enabled */
 static struct iptt_sel *iptt_enabled;	/* handed to the hooks */
 
+static void iptt_stats_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&iptt_stats, cpu), 0, sizeof(iptt_stats));
+}
+
+/*
+ * What /dev/ipttrace lets its holder do is global: select packets in every
+ * namespace, attach to a kernel function, flood the ring buffer.  Require
+ * what loading ipttrace's BPF programs requires anyway.  Checked at open
+ * and again at enable, since an open fd can be passed to another process.
+ */
+static bool iptt_capable(void)
+{
+	return capable(CAP_SYS_ADMIN) ||
+	       (capable(CAP_NET_ADMIN) && capable(CAP_PERFMON));
+}
+
+/* Process context, iptt_lock held. */
 static void iptt_disable_locked(void)
 {
+	lockdep_assert_held(&iptt_lock);
 	if (!iptt_enabled)
 		return;
-	iptt_quiet_stop();
+	/* stop selecting first: no packet marked from here on logs a line */
 	iptt_hooks_stop();
+	iptt_quiet_stop();
 	iptt_nft_stop();	/* after the hooks: no new packet is selected */
 	iptt_sel_destroy(iptt_enabled);
 	iptt_enabled = NULL;
 	pr_info("tracing disabled\n");
 }
 
+/* Process context, iptt_lock held. */
 static int iptt_enable_locked(void)
 {
 	struct iptt_sel *sel = iptt_pending;
 	int err;
 
+	lockdep_assert_held(&iptt_lock);
+	if (!iptt_capable())
+		return -EPERM;
 	if (iptt_enabled)
 		return -EALREADY;
 	if (!sel)
 		return -EINVAL;		/* SET_CONFIG first */
 
-	if (!(sel->flags & IPTT_CFG_KEEP_LOG)) {
-		err = iptt_quiet_start();
-		if (err)
-			return err;
-	}
+	/*
+	 * Nothing counts while disabled (no hook, no callback): start each
+	 * run's counters from zero, so that they compare with the BPF side's.
+	 */
+	iptt_stats_reset();
+	/* counts every step even with --keep-log; silences only without */
+	err = iptt_quiet_start(!(sel->flags & IPTT_CFG_KEEP_LOG));
+	if (err)
+		return err;
 	/* the key first: a packet selected before it would not be traced */
 	if (sel->flags & IPTT_CFG_NFT) {
 		err = iptt_nft_start();
@@ -78,10 +109,14 @@ static long iptt_set_config(const void __user *arg)
 
 	if (copy_from_user(&cfg, arg, sizeof(cfg)))
 		return -EFAULT;
+	/* unknown bits and nonzero padding are refused, so the ABI can grow */
 	if (cfg.filter_len > IPTT_FILTER_MAX ||
 	    cfg.families & ~(IPTT_FAM_IPV4 | IPTT_FAM_IPV6) ||
-	    cfg.flags & ~(IPTT_CFG_KEEP_LOG | IPTT_CFG_NFT))
+	    cfg.flags & ~IPTT_CFG_ALL || cfg.pad ||
+	    !memchr(cfg.ifname, '\0', sizeof(cfg.ifname)))
 		return -EINVAL;
+	if (cfg.rate > IPTT_RATE_MAX)
+		return -ERANGE;
 	if (iptt_enabled)
 		return -EBUSY;		/* disable first: the hooks own it */
 
@@ -115,6 +150,8 @@ static long iptt_get_stats(void __user *arg)
 		st.selected += READ_ONCE(s->selected);
 		st.rate_limited += READ_ONCE(s->rate_limited);
 		st.log_silenced += READ_ONCE(s->log_silenced);
+		st.log_calls += READ_ONCE(s->log_calls);
+		st.already_traced += READ_ONCE(s->already_traced);
 	}
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -148,7 +185,7 @@ static long iptt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int iptt_open(struct inode *inode, struct file *file)
 {
-	if (!capable(CAP_NET_ADMIN))
+	if (!iptt_capable())
 		return -EPERM;
 	if (atomic_cmpxchg(&iptt_open_count, 0, 1))
 		return -EBUSY;		/* one tracer at a time */

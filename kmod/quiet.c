@@ -1,78 +1,131 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Keep the kernel's own TRACE log quiet while ipttrace runs.
+ * Keep the kernel's own TRACE log quiet while ipttrace runs, and count every
+ * x_tables rule step, so that a step the BPF side misses is reported.
  *
  * ipt_do_table() reports each rule a traced packet hits by calling
  *   nf_log_trace(net, pf, hooknum, skb, in, out, loginfo, fmt, ...)
  * which looks up net->nf.nf_loggers[pf] and, if a logger is bound (for
  * example nf_log_syslog), prints a "TRACE: ..." line.  ipttrace reports those
- * steps itself, so a kprobe pre-handler rewrites pf to NFPROTO_UNSPEC: the
- * lookup then finds no logger and nothing is printed.  The BPF program that
- * records the steps does not read pf, so the order of the two probes on this
- * function does not matter.
+ * steps itself, so a callback at the function's entry rewrites pf to
+ * NFPROTO_UNSPEC: the lookup then finds no logger and nothing is printed.
+ * The BPF program that records the steps does not read pf, so the order of
+ * the callback and the BPF probe on this function does not matter.
  *
- * When a logger is bound to NFPROTO_UNSPEC in that namespace, the rewrite
- * would send the line to it instead; the pre-handler then leaves pf alone
- * (ipttrace refuses to start in that case unless --keep-log is given).
+ * Why an ftrace_ops and not a kprobe: a kprobe is skipped (kprobe_running())
+ * whenever the CPU is already inside any kprobe handler, e.g. when a receive
+ * softirq runs nf_log_trace() from the irq exit of an interrupt that hit a
+ * kprobe handler.  A skipped silencer leaks the TRACE line.  An ftrace_ops
+ * callback is only guarded against recursion within one context (normal,
+ * softirq, irq, NMI), and this callback calls nothing that could recurse,
+ * so it runs for every call.  (The BPF kprobe on the same function can still
+ * be skipped that way: userspace compares log_calls with the calls the BPF
+ * program saw and reports the difference as lost steps.)
+ *
+ * Only steps in the selected namespace are silenced (all namespaces when
+ * none is selected), so an admin's own -j TRACE output in other containers
+ * still reaches their log.  When a logger is bound to NFPROTO_UNSPEC in that
+ * namespace, the rewrite would send the line to it instead; the callback
+ * then leaves pf alone (ipttrace refuses to start in that case unless
+ * --keep-log is given).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include "ipttrace_kmod.h"
 
-/* The second argument of a function, per the architecture's calling convention. */
+/*
+ * nf_log_trace()'s first two arguments at its entry, per the architecture's
+ * calling convention (x86-64: di, si; arm64: x0, x1).  x86-64 gives a full
+ * pt_regs with FTRACE_OPS_FL_SAVE_REGS, and its ftrace trampoline restores
+ * the argument registers from it; arm64 without DYNAMIC_FTRACE_WITH_REGS
+ * (removed in 6.4, "arm64: ftrace: remove WITH_REGS") has only ftrace_regs,
+ * whose x0..x8 are restored the same way.
+ */
 #if defined(CONFIG_X86_64)
-#define IPTT_REG_ARG0(regs)	((regs)->di)
-#define IPTT_REG_ARG1(regs)	((regs)->si)
+#define IPTT_FTRACE_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+#define IPTT_ARG_REGS(fregs)	ftrace_get_regs(fregs)
+#define IPTT_ARG0(r)		((r)->di)
+#define IPTT_ARG1(r)		((r)->si)
+#elif defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS)
+#define IPTT_FTRACE_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+#define IPTT_ARG_REGS(fregs)	ftrace_get_regs(fregs)
+#define IPTT_ARG0(r)		((r)->regs[0])
+#define IPTT_ARG1(r)		((r)->regs[1])
 #elif defined(CONFIG_ARM64)
-#define IPTT_REG_ARG0(regs)	((regs)->regs[0])
-#define IPTT_REG_ARG1(regs)	((regs)->regs[1])
+#define IPTT_FTRACE_FLAGS	0
+#define IPTT_ARG_REGS(fregs)	(fregs)
+#define IPTT_ARG0(r)		((r)->regs[0])
+#define IPTT_ARG1(r)		((r)->regs[1])
 #else
 #error "ipttrace.ko knows nf_log_trace's argument registers on x86-64 and arm64 only"
 #endif
 
-static int iptt_quiet_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	struct net *net = (struct net *)IPTT_REG_ARG0(regs);
+static bool iptt_quiet_silence;	/* set before registering, then read-only */
 
-	if (rcu_access_pointer(net->nf.nf_loggers[NFPROTO_UNSPEC]))
-		return 0;
-	IPTT_REG_ARG1(regs) = NFPROTO_UNSPEC;
-	this_cpu_inc(iptt_stats.log_silenced);
-	return 0;
+/*
+ * Context: the caller's (softirq or process context, under the netfilter
+ * hook's rcu_read_lock()), with preemption disabled by ftrace.
+ */
+static void notrace iptt_quiet_call(unsigned long ip, unsigned long parent_ip,
+				    struct ftrace_ops *op,
+				    struct ftrace_regs *fregs)
+{
+	const struct iptt_sel *sel;
+	struct net *net;
+	typeof(IPTT_ARG_REGS(fregs)) regs = IPTT_ARG_REGS(fregs);
+
+	this_cpu_inc(iptt_stats.log_calls);
+	if (!iptt_quiet_silence || !regs)
+		return;
+	net = (struct net *)IPTT_ARG0(regs);
+	rcu_read_lock();
+	sel = iptt_active_sel();
+	if (sel && (!sel->netns || net->ns.inum == sel->netns) &&
+	    !rcu_access_pointer(net->nf.nf_loggers[NFPROTO_UNSPEC])) {
+		IPTT_ARG1(regs) = NFPROTO_UNSPEC;
+		this_cpu_inc(iptt_stats.log_silenced);
+	}
+	rcu_read_unlock();
 }
 
-static struct kprobe iptt_quiet_kp = {
-	.symbol_name = "nf_log_trace",
-	.pre_handler = iptt_quiet_pre,
+static struct ftrace_ops iptt_quiet_ops = {
+	.func = iptt_quiet_call,
+	.flags = IPTT_FTRACE_FLAGS,
 };
 
 static bool iptt_quiet_on;
 
-int iptt_quiet_start(void)
+/* Process context, iptt_lock held. */
+int iptt_quiet_start(bool silence)
 {
+	static char name[] = "nf_log_trace";
 	int err;
 
-	/* a kprobe cannot be registered twice: start from a clean struct */
-	memset(&iptt_quiet_kp, 0, sizeof(iptt_quiet_kp));
-	iptt_quiet_kp.symbol_name = "nf_log_trace";
-	iptt_quiet_kp.pre_handler = iptt_quiet_pre;
-	err = register_kprobe(&iptt_quiet_kp);
+	iptt_quiet_silence = silence;
+	err = ftrace_set_filter(&iptt_quiet_ops, name, strlen(name), 1);
 	if (err) {
-		pr_err("cannot probe nf_log_trace to silence TRACE logging: %d\n",
-		       err);
+		pr_err("cannot find nf_log_trace for ftrace: %d\n", err);
+		return err;
+	}
+	err = register_ftrace_function(&iptt_quiet_ops);
+	if (err) {
+		pr_err("cannot attach to nf_log_trace with ftrace: %d\n", err);
+		ftrace_free_filter(&iptt_quiet_ops);
 		return err;
 	}
 	iptt_quiet_on = true;
 	return 0;
 }
 
+/* Process context, iptt_lock held.  No callback runs once this returns. */
 void iptt_quiet_stop(void)
 {
 	if (!iptt_quiet_on)
 		return;
-	unregister_kprobe(&iptt_quiet_kp);
+	unregister_ftrace_function(&iptt_quiet_ops);
+	ftrace_free_filter(&iptt_quiet_ops);
 	iptt_quiet_on = false;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packet selection: netfilter hooks at INT_MIN on PRE_ROUTING and LOCAL_OUT,
- * IPv4 and IPv6, in every network namespace.  A packet that passes the
+ * Packet selection: netfilter hooks at INT_MIN on PRE_ROUTING and LOCAL_OUT
+ * (and right after defrag on PRE_ROUTING, for fragmented datagrams), IPv4 and
+ * IPv6, in every network namespace.  A packet that passes the
  * netns/interface checks, the user's pcap filter and the token bucket gets
  * skb->nf_trace = 1, which makes ipt_do_table() report every rule it hits via
  * nf_log_trace() -- the same effect as "-t raw -j TRACE" with no rule inserted.
@@ -12,12 +13,17 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/ktime.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include "ipttrace_kmod.h"
 
@@ -33,32 +39,47 @@ static struct iptt_sel __rcu *iptt_active;
 /*
  * Called for every selected packet.  It does nothing itself: ipttrace's BPF
  * program attaches a kprobe here to emit the packet event and give the skb its
- * trace id before any table sees it.  noinline/noipa and the asm keep the call,
- * the symbol and the argument registers exactly as written.
+ * trace id before any table sees it.  noinline and the asm keep the call,
+ * the symbol and the argument registers exactly as written (gcc would also
+ * take __noipa__, which clang-built kernels do not know).
  */
-noinline __attribute__((__noipa__)) __visible
+noinline __visible
 void ipttrace_packet_selected(struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
 	asm volatile("" : : "r"(skb), "r"(state) : "memory");
 }
 
+/*
+ * The rate cap, as a lockless GCRA ("virtual scheduling") bucket: tat is the
+ * time at which the bucket is empty again.  A packet conforms when taking
+ * its token keeps tat within burst_ns of now.
+ *
+ * Context: any (process context with BH enabled at LOCAL_OUT, softirq at
+ * PRE_ROUTING, possibly nested into each other on one CPU): there is no lock
+ * to deadlock on, only a cmpxchg.  A CPU whose clock read is older than
+ * another CPU's leaves tat where it is (max(tat, now)): no credit is ever
+ * created from a stale time, so the cap holds on any number of CPUs.  The
+ * retry loop is bounded; losing it that often means other CPUs are taking
+ * the tokens, and the packet counts as over the cap.
+ */
+#define IPTT_TOKEN_TRIES	8
+
 static bool iptt_take_token(struct iptt_sel *sel)
 {
 	u64 now = ktime_get_mono_fast_ns();
-	bool ok = false;
+	s64 old = atomic64_read(&sel->tat);
+	int i;
 
-	spin_lock(&sel->lock);
-	sel->credit_ns += now - sel->last_ns;
-	sel->last_ns = now;
-	if (sel->credit_ns > sel->burst_ns)
-		sel->credit_ns = sel->burst_ns;
-	if (sel->credit_ns >= sel->ns_per_token) {
-		sel->credit_ns -= sel->ns_per_token;
-		ok = true;
+	for (i = 0; i < IPTT_TOKEN_TRIES; i++) {
+		u64 tat = max_t(u64, (u64)old, now) + sel->ns_per_token;
+
+		if (tat - now > sel->burst_ns)
+			return false;
+		if (atomic64_try_cmpxchg(&sel->tat, &old, (s64)tat))
+			return true;
 	}
-	spin_unlock(&sel->lock);
-	return ok;
+	return false;
 }
 
 static bool iptt_dev_match(const struct iptt_sel *sel,
@@ -71,16 +92,79 @@ static bool iptt_dev_match(const struct iptt_sel *sel,
 	return state->out && !strncmp(state->out->name, sel->ifname, IFNAMSIZ);
 }
 
+/* A fragment of a datagram, as received (before any reassembly). */
+static bool iptt_is_fragment(const struct sk_buff *skb, u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return ip_is_fragment(ip_hdr(skb));
+	switch (ipv6_hdr(skb)->nexthdr) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_ICMPV6:
+		return false;	/* the common case, without a header walk */
+	}
+	/* ipv6_find_hdr() walks a bounded chain, with skb_header_pointer() */
+	return ipv6_find_hdr(skb, &(unsigned int){ 0 }, NEXTHDR_FRAGMENT,
+			     NULL, NULL) >= 0;
+}
+
+/* A datagram that conntrack's defrag reassembled from fragments. */
+static bool iptt_is_reassembled(const struct sk_buff *skb, u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return IPCB(skb)->frag_max_size != 0;
+	return IP6CB(skb)->frag_max_size != 0;
+}
+
+/*
+ * Where in the receive path a hook sits: the first hook at INT_MIN sees
+ * every packet as it arrives, the second one right after conntrack's defrag
+ * (NF_IP_PRI_CONNTRACK_DEFRAG + 1, before raw at -300) sees datagrams
+ * reassembled from fragments.  A fragment is selected as the whole datagram
+ * at the second hook, so that the packet ipttrace shows is the one the
+ * tables walk; where no defrag runs (no conntrack in that namespace), the
+ * fragments reach the second hook unchanged and are selected there one by
+ * one.
+ */
+enum iptt_stage {
+	IPTT_STAGE_FIRST,
+	IPTT_STAGE_DEFRAG,
+};
+
+/*
+ * Netfilter hook.  Context: softirq (PRE_ROUTING) or process context with BH
+ * enabled (LOCAL_OUT), under rcu_read_lock(); a PRE_ROUTING softirq may
+ * interrupt a LOCAL_OUT call on the same CPU.
+ */
 static unsigned int iptt_hook(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
 	struct iptt_sel *sel = rcu_dereference(iptt_active);
 	u32 fam = state->pf == NFPROTO_IPV4 ? IPTT_FAM_IPV4 : IPTT_FAM_IPV6;
+	enum iptt_stage stage = (unsigned long)priv;
 
 	if (!sel)
 		return NF_ACCEPT;
+	if (state->hook == NF_INET_PRE_ROUTING) {
+		bool frag = iptt_is_fragment(skb, state->pf);
+
+		if (stage == IPTT_STAGE_FIRST && frag)
+			return NF_ACCEPT;	/* the defrag stage decides */
+		if (stage == IPTT_STAGE_DEFRAG && !frag &&
+		    !iptt_is_reassembled(skb, state->pf))
+			return NF_ACCEPT;	/* seen at the first stage */
+	}
 	this_cpu_inc(iptt_stats.seen);
 
+	/*
+	 * Already traced: a packet looped back over lo keeps the mark it got
+	 * at LOCAL_OUT, so it is one packet with one id and one token, not
+	 * two.  (Someone's own mark from an ingress hook is left alone too.)
+	 */
+	if (skb->nf_trace) {
+		this_cpu_inc(iptt_stats.already_traced);
+		return NF_ACCEPT;
+	}
 	if (!(sel->families & fam))
 		return NF_ACCEPT;
 	if (sel->netns && state->net->ns.inum != sel->netns)
@@ -102,15 +186,21 @@ static unsigned int iptt_hook(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+#define IPTT_DEFRAG_PRIO	(NF_IP_PRI_CONNTRACK_DEFRAG + 1)
+static_assert((int)NF_IP_PRI_CONNTRACK_DEFRAG == (int)NF_IP6_PRI_CONNTRACK_DEFRAG);
+static_assert(IPTT_DEFRAG_PRIO < NF_IP_PRI_RAW);
+
+#define IPTT_OPS(fam, hnum, prio, stage)				\
+	{ .hook = iptt_hook, .pf = (fam), .hooknum = (hnum),		\
+	  .priority = (prio), .priv = (void *)(stage) }
+
 static const struct nf_hook_ops iptt_nf_ops[] = {
-	{ .hook = iptt_hook, .pf = NFPROTO_IPV4,
-	  .hooknum = NF_INET_PRE_ROUTING, .priority = INT_MIN },
-	{ .hook = iptt_hook, .pf = NFPROTO_IPV4,
-	  .hooknum = NF_INET_LOCAL_OUT, .priority = INT_MIN },
-	{ .hook = iptt_hook, .pf = NFPROTO_IPV6,
-	  .hooknum = NF_INET_PRE_ROUTING, .priority = INT_MIN },
-	{ .hook = iptt_hook, .pf = NFPROTO_IPV6,
-	  .hooknum = NF_INET_LOCAL_OUT, .priority = INT_MIN },
+	IPTT_OPS(NFPROTO_IPV4, NF_INET_PRE_ROUTING, INT_MIN, IPTT_STAGE_FIRST),
+	IPTT_OPS(NFPROTO_IPV4, NF_INET_PRE_ROUTING, IPTT_DEFRAG_PRIO, IPTT_STAGE_DEFRAG),
+	IPTT_OPS(NFPROTO_IPV4, NF_INET_LOCAL_OUT, INT_MIN, IPTT_STAGE_FIRST),
+	IPTT_OPS(NFPROTO_IPV6, NF_INET_PRE_ROUTING, INT_MIN, IPTT_STAGE_FIRST),
+	IPTT_OPS(NFPROTO_IPV6, NF_INET_PRE_ROUTING, IPTT_DEFRAG_PRIO, IPTT_STAGE_DEFRAG),
+	IPTT_OPS(NFPROTO_IPV6, NF_INET_LOCAL_OUT, INT_MIN, IPTT_STAGE_FIRST),
 };
 
 static int __net_init iptt_net_init(struct net *net)
@@ -127,6 +217,12 @@ static struct pernet_operations iptt_net_ops = {
 	.init = iptt_net_init,
 	.exit = iptt_net_exit,
 };
+
+/* The selection in force, for the silencer (quiet.c); caller holds RCU. */
+notrace const struct iptt_sel *iptt_active_sel(void)
+{
+	return rcu_dereference(iptt_active);
+}
 
 struct iptt_sel *iptt_sel_create(const struct iptt_config *cfg,
 				 struct sock_filter *insns)
@@ -159,14 +255,13 @@ struct iptt_sel *iptt_sel_create(const struct iptt_config *cfg,
 	memcpy(sel->ifname, cfg->ifname, IFNAMSIZ);
 	sel->ifname[IFNAMSIZ - 1] = '\0';
 
-	spin_lock_init(&sel->lock);
 	sel->ns_per_token = div_u64(NSEC_PER_SEC, rate);
 	if (!sel->ns_per_token)
 		sel->ns_per_token = 1;
 	/* allow a burst of a tenth of a second's worth, at least one packet */
 	sel->burst_ns = max_t(u64, NSEC_PER_SEC / 10, sel->ns_per_token);
-	sel->credit_ns = sel->burst_ns;
-	sel->last_ns = ktime_get_mono_fast_ns();
+	/* a full bucket: tat in the past by a whole burst */
+	atomic64_set(&sel->tat, ktime_get_mono_fast_ns() - sel->burst_ns);
 	return sel;
 }
 
@@ -192,10 +287,16 @@ int iptt_hooks_start(struct iptt_sel *sel)
 	return 0;
 }
 
-/* After this returns no hook runs and the selection may be freed. */
+/*
+ * After this returns no hook runs and the selection may be freed.  The hooks
+ * stop selecting at once (iptt_active is NULL and every hook that still saw
+ * it has finished: synchronize_net()); only then are they unregistered,
+ * namespace by namespace, which can take long on a box with many.
+ * Process context, iptt_lock held.
+ */
 void iptt_hooks_stop(void)
 {
 	RCU_INIT_POINTER(iptt_active, NULL);
-	unregister_pernet_subsys(&iptt_net_ops);
 	synchronize_net();
+	unregister_pernet_subsys(&iptt_net_ops);
 }

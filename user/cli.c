@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ipttrace.h"
 #include "filter.h"
 
 #ifndef IPTT_VERSION
@@ -186,8 +187,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->netns = arg;
 		break;
 	case OPT_RATE:
-		if (parse_ulong(arg, 10000000, &v) || !v)
-			argp_error(state, "--rate wants packets per second, 1 to 10000000, not '%s'", arg);
+		/* the module refuses more (IPTT_RATE_MAX) */
+		if (parse_ulong(arg, IPTT_RATE_MAX, &v) || !v)
+			argp_error(state, "--rate wants packets per second, 1 to %u, not '%s'",
+				   IPTT_RATE_MAX, arg);
 		o->rate = v;
 		break;
 	case 'c':

@@ -21,6 +21,8 @@
 #include "kmod.h"
 
 #define DEV_PATH	"/dev/" IPTT_DEV_NAME
+/* what ipttrace.ko checks at open and at enable (kmod/main.c) */
+#define IPTT_KMOD_EPERM	"tracing needs CAP_SYS_ADMIN, or CAP_NET_ADMIN with CAP_PERFMON (run as root)"
 #define MODULE_NAME	"ipttrace"
 
 static bool module_loaded(void)
@@ -230,6 +232,8 @@ int iptt_kmod_open(struct iptt_kmod *km, const char *path, int verbose)
 			fprintf(stderr,
 				"ipttrace: another ipttrace is already tracing (%s is held open); stop it first\n",
 				DEV_PATH);
+		else if (errno == EPERM)
+			fprintf(stderr, "ipttrace: %s\n", IPTT_KMOD_EPERM);
 		else
 			fprintf(stderr, "ipttrace: cannot open %s: %s\n",
 				DEV_PATH, strerror(errno));
@@ -245,6 +249,10 @@ int iptt_kmod_configure(struct iptt_kmod *km, const struct iptt_config *cfg)
 		if (errno == EINVAL)
 			fprintf(stderr,
 				"ipttrace: the kernel rejected the compiled filter or the configuration\n");
+		else if (errno == ERANGE)
+			fprintf(stderr,
+				"ipttrace: ipttrace.ko refuses --rate above %u packets/s\n",
+				IPTT_RATE_MAX);
 		else
 			fprintf(stderr, "ipttrace: configuring ipttrace.ko: %s\n",
 				strerror(errno));
@@ -256,11 +264,22 @@ int iptt_kmod_configure(struct iptt_kmod *km, const struct iptt_config *cfg)
 int iptt_kmod_enable(struct iptt_kmod *km)
 {
 	if (ioctl(km->fd, IPTT_IOC_ENABLE)) {
-		fprintf(stderr, "ipttrace: enabling tracing: %s (see dmesg)\n",
-			strerror(errno));
+		if (errno == EPERM)
+			fprintf(stderr, "ipttrace: %s\n", IPTT_KMOD_EPERM);
+		else
+			fprintf(stderr, "ipttrace: enabling tracing: %s (see dmesg)\n",
+				strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Stop selecting; the counters stay readable until the next enable. */
+int iptt_kmod_disable(struct iptt_kmod *km)
+{
+	if (km->fd < 0)
+		return -1;
+	return ioctl(km->fd, IPTT_IOC_DISABLE);
 }
 
 int iptt_kmod_stats(struct iptt_kmod *km, struct iptt_stats *st)

@@ -21,6 +21,7 @@ struct iptt_kmod {
 int iptt_kmod_open(struct iptt_kmod *km, const char *path, int verbose);
 int iptt_kmod_configure(struct iptt_kmod *km, const struct iptt_config *cfg);
 int iptt_kmod_enable(struct iptt_kmod *km);
+int iptt_kmod_disable(struct iptt_kmod *km);
 int iptt_kmod_stats(struct iptt_kmod *km, struct iptt_stats *st);
 /* Disable, close, and unload the module if this process loaded it. */
 void iptt_kmod_close(struct iptt_kmod *km);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ipttrace.skel.h"
@@ -120,6 +121,7 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	s->rodata->cfg.latency = !trace;
 	s->rodata->cfg.args_skb_first = skb_first;
 	s->rodata->cfg.lazy_frames = trace && fentry;
+	s->rodata->cfg.netns = b->netns;
 	/* latency mode sends no events: keep the ring buffer minimal */
 	bpf_map__set_max_entries(s->maps.events, !trace ? (unsigned long)getpagesize() :
 				 o->buffer_size ? o->buffer_size : 8UL << 20);
@@ -222,6 +224,56 @@ unsigned long long iptt_bpf_overflows(const struct iptt_bpf *b)
 	return b->skel ? __atomic_load_n(&b->skel->bss->stack_overflows, __ATOMIC_RELAXED) : 0;
 }
 
+#define BSS(b, field) \
+	((b)->skel ? __atomic_load_n(&(b)->skel->bss->field, __ATOMIC_RELAXED) : 0)
+
+unsigned long long iptt_bpf_unmatched_exits(const struct iptt_bpf *b)
+{
+	return BSS(b, unmatched_exits);
+}
+
+unsigned long long iptt_bpf_log_calls_seen(const struct iptt_bpf *b)
+{
+	return BSS(b, log_calls_seen);
+}
+
+unsigned long long iptt_bpf_log_calls_unattributed(const struct iptt_bpf *b)
+{
+	return BSS(b, log_calls_unattributed);
+}
+
+/*
+ * Runs of our programs the kernel skipped because another BPF program was
+ * running on that CPU (bpf_prog_info.recursion_misses, 5.12+): a nested
+ * softirq hitting a table while an entry or exit program ran.
+ */
+int iptt_bpf_recursion_misses(const struct iptt_bpf *b, struct iptt_miss *out,
+			      int max)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (!b->skel)
+		return 0;
+	bpf_object__for_each_program(prog, b->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || !bpf_program__autoload(prog))
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.recursion_misses)
+			continue;
+		if (n < max) {
+			out[n].name = bpf_program__name(prog);
+			out[n].count = info.recursion_misses;
+			n++;
+		}
+	}
+	return n;
+}
+
 unsigned int iptt_bpf_gen(const struct iptt_bpf *b)
 {
 	return b->skel ? __atomic_load_n(&b->skel->bss->ruleset_gen, __ATOMIC_ACQUIRE) : 0;
@@ -230,4 +282,21 @@ unsigned int iptt_bpf_gen(const struct iptt_bpf *b)
 int iptt_bpf_hists_fd(const struct iptt_bpf *b)
 {
 	return bpf_map__fd(b->skel->maps.hists);
+}
+
+int iptt_kernel_version_ok(const char *release, char *why, size_t whylen)
+{
+	int maj = 0, min = 0;
+
+	if (sscanf(release, "%d.%d", &maj, &min) != 2) {
+		snprintf(why, whylen, "cannot read the kernel version from '%s'", release);
+		return -1;
+	}
+	if (maj > IPTT_MIN_KERNEL_MAJOR ||
+	    (maj == IPTT_MIN_KERNEL_MAJOR && min >= IPTT_MIN_KERNEL_MINOR))
+		return 0;
+	snprintf(why, whylen,
+		 "ipttrace needs Linux %d.%d or later (BPF atomic fetch-and-add, module BTF); this kernel is %s",
+		 IPTT_MIN_KERNEL_MAJOR, IPTT_MIN_KERNEL_MINOR, release);
+	return -1;
 }

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
+#include "accounting.h"
 #include "cli.h"
 #include "doctor.h"
 #include "filter.h"
@@ -102,7 +104,8 @@ static int run_trace(const struct iptt_opts *o)
 	struct iptt_config cfg = { 0 };
 	struct iptt_stats st;
 	struct iptt_out_cfg oc = { 0 };
-	unsigned long long deadline = 0, lost, reported = 0;
+	unsigned long long deadline = 0, lost, reported = 0, seen0 = 0;
+	struct iptt_accounting acct = { 0 };
 	unsigned long done;
 	unsigned int netns = 0;
 	char err[512];
@@ -153,9 +156,12 @@ static int run_trace(const struct iptt_opts *o)
 			     (long long)now_ns(CLOCK_MONOTONIC);
 	iptt_out_init(&oc);
 
+	b.netns = netns;
 	if (iptt_bpf_start(&b, o, true, iptt_out_event, NULL))
 		goto cleanup;
 	iptt_ruletext_init(gen_of, &b);
+	/* the module counts rule steps from enable on: compare from here */
+	seen0 = iptt_bpf_log_calls_seen(&b);
 	if (iptt_kmod_enable(&km))
 		goto cleanup;
 	if (write_ready_file(o->ready_file))
@@ -187,11 +193,17 @@ static int run_trace(const struct iptt_opts *o)
 	}
 
 	/* stop selecting first, then drain what is already in flight */
-	if (km.fd >= 0 && iptt_kmod_stats(&km, &st) == 0 && (o->verbose || st.rate_limited))
-		fprintf(stderr, "ipttrace: %llu packets matched, %llu traced, %llu over the --rate cap, %llu log lines silenced\n",
-			(unsigned long long)st.matched, (unsigned long long)st.selected,
-			(unsigned long long)st.rate_limited,
-			(unsigned long long)st.log_silenced);
+	iptt_kmod_disable(&km);
+	acct.log_calls_seen = iptt_bpf_log_calls_seen(&b) - seen0;
+	if (km.fd >= 0 && iptt_kmod_stats(&km, &st) == 0) {
+		acct.have_kmod = true;
+		acct.log_calls = st.log_calls;
+		if (o->verbose || st.rate_limited)
+			fprintf(stderr, "ipttrace: %llu packets matched, %llu traced, %llu over the --rate cap, %llu log lines silenced\n",
+				(unsigned long long)st.matched, (unsigned long long)st.selected,
+				(unsigned long long)st.rate_limited,
+				(unsigned long long)st.log_silenced);
+	}
 	iptt_kmod_close(&km);
 	if (b.rb)
 		ring_buffer__consume(b.rb);
@@ -201,9 +213,7 @@ static int run_trace(const struct iptt_opts *o)
 		iptt_out_lost(lost - reported);
 	if (lost)
 		fprintf(stderr, "ipttrace: %llu events lost in all\n", lost);
-	if (iptt_bpf_overflows(&b))
-		fprintf(stderr, "ipttrace: %llu table calls nested deeper than %d were not traced\n",
-			iptt_bpf_overflows(&b), IPTT_MAX_DEPTH);
+	iptt_accounting_report(&b, &acct, stdout, stderr, o->json);
 	if (o->summary)
 		iptt_summary_print(stdout, o->json);
 	fflush(stdout);
@@ -246,6 +256,7 @@ static int run_latency(const struct iptt_opts *o)
 		}
 	}
 	ret = iptt_latency_print(stdout, iptt_bpf_hists_fd(&b), o->per_netns, o->json) < 0;
+	iptt_accounting_report(&b, NULL, stdout, stderr, o->json);
 cleanup:
 	iptt_bpf_stop(&b);
 	iptt_latency_free();
@@ -255,6 +266,8 @@ cleanup:
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct utsname uts;
+	char why[160];
 	struct iptt_opts o;
 	int ret;
 
@@ -268,6 +281,12 @@ int main(int argc, char **argv)
 	if (geteuid() != 0) {
 		fprintf(stderr, "ipttrace: must run as root: it loads BPF programs%s (try sudo)\n",
 			o.latency ? "" : " and a kernel module");
+		iptt_opts_free(&o);
+		return 1;
+	}
+	uname(&uts);
+	if (iptt_kernel_version_ok(uts.release, why, sizeof(why))) {
+		fprintf(stderr, "ipttrace: %s\n", why);
 		iptt_opts_free(&o);
 		return 1;
 	}

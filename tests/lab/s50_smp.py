@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: GPL-2.0
+"""SMP and softirq correctness, on a 2-vCPU guest (tests/check boots one for
+the s*.py files): a two-way UDP flood with RPS steering each side's receive
+softirqs onto the CPU that the other side's sender runs on, so that process
+context (LOCAL_OUT in udp_sendmsg) and softirq (PRE_ROUTING) meet on one CPU
+all the time.  The guest boots with softlockup_panic=1 and
+kernel.panic_on_rcu_stall=1: a lockup fails the run instead of hanging it."""
+from labtest import *
+
+UDPFLOOD = os.path.join(TMP, "udpflood")
+
+
+def need_smp():
+    n = os.cpu_count()
+    expect(n >= 2, "this test needs 2 CPUs, the guest has %d (tests/lab/vm -c 2)" % n)
+
+
+def build_flood():
+    if not os.path.exists(UDPFLOOD):
+        sh("gcc -O2 -o %s %s/tests/lab/udpflood.c" % (UDPFLOOD, REPO))
+
+
+def rps_two_way():
+    """cli 10.0.0.1 <-> srv 10.0.0.2; srv receives on CPU 1, cli on CPU 0."""
+    need_smp()
+    build_flood()
+    two_hosts()
+    sh("sh -c 'echo 2 > /sys/class/net/veth-srv/queues/rx-0/rps_cpus'", ns="srv")
+    sh("sh -c 'echo 1 > /sys/class/net/veth-cli/queues/rx-0/rps_cpus'", ns="cli")
+
+
+def start_floods(seconds, port=9):
+    """cli's sender on CPU 0 (its receive softirqs land on CPU 0 too, from
+    srv's sender on CPU 1, and the other way round)."""
+    procs = []
+    for ns, cpu, dst in (("cli", 0, "10.0.0.2"), ("srv", 1, "10.0.0.1")):
+        procs.append(subprocess.Popen(
+            ["ip", "netns", "exec", ns, "taskset", "-c", str(cpu), UDPFLOOD, "send",
+             dst, str(port), "20000", "8", str(seconds)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    return procs
+
+
+def wait_floods(procs):
+    sent = 0
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        m = re.search(r"sent (\d+)", out)
+        expect(m, "udpflood: %r %r" % (out, err))
+        sent += int(m.group(1))
+    return sent
+
+
+def kernel_trouble():
+    log = sh("dmesg")
+    for bad in ("soft lockup", "rcu_sched detected stalls", "rcu_preempt detected stalls",
+                "BUG:", "WARNING:", "hard LOCKUP", "inconsistent lock state"):
+        if bad in log:
+            return bad
+    return None
+
+
+def lost_of(tr):
+    """reason -> count from the JSON lost events"""
+    out = {}
+    for e in tr.events():
+        if e["event"] == "lost":
+            r = e.get("reason", "ring-buffer")
+            out[r] = out.get(r, 0) + e["count"]
+    return out
+
+
+def flood_no_lockup():
+    rps_two_way()
+    secs = 60
+    tr = Tracer(["udp"])
+    procs = start_floods(secs)
+    sent = wait_floods(procs)
+    t0 = time.monotonic()
+    rc = tr.stop(timeout=60)
+    took = time.monotonic() - t0
+    expect(rc == 0, "ipttrace exited %d after the flood: %s" % (rc, tr.stderr()))
+    bad = kernel_trouble()
+    expect(bad is None, "kernel log has %r after the flood" % bad)
+    pk = [e for e in tr.events() if e["event"] == "packet"]
+    expect(len(pk) > 100, "only %d packets traced during a %d s flood" % (len(pk), secs))
+    # the rate cap holds with two CPUs taking tokens: 1000/s plus a 0.1 s burst
+    expect(len(pk) <= 1000 * (secs + 5) + 100,
+           "%d packets traced in %d s: over the default 1000/s cap" % (len(pk), secs))
+    return "%d datagrams both ways in %d s, %d traced, SIGINT to exit %.1f s" % (
+        sent, secs, len(pk), took)
+
+
+def oracle_logger(*namespaces):
+    sh("modprobe nf_log_syslog")
+    sh("sysctl -qw net.netfilter.nf_log_all_netns=1")
+    for ns in namespaces:
+        sh("sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4", ns=ns)
+
+
+def counting_ruleset(ns):
+    """an empty-match rule first in each filter chain counts every table
+    call of that chain; a second rule gives each traced packet two steps"""
+    sh("iptables-legacy-restore", ns=ns, input=(
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        "-A INPUT\n-A INPUT -p udp -j ACCEPT\n-A FORWARD\n"
+        "-A OUTPUT\n-A OUTPUT -p udp -j ACCEPT\nCOMMIT\n"))
+
+
+def chain_calls(ns):
+    total = 0
+    for l in sh("iptables-legacy -t filter -L -v -n -x", ns=ns).splitlines():
+        m = re.match(r"\s*(\d+)\s+\d+\s+all\s", l)
+        if m and "udp" not in l:
+            total += int(m.group(1))
+    return total
+
+
+def accounting_keep_log():
+    rps_two_way()
+    for ns in ("cli", "srv"):
+        counting_ruleset(ns)
+    oracle_logger("cli", "srv")
+    tr = Tracer(["--keep-log", "--rate", "150", "udp"])
+    wait_floods(start_floods(10))
+    tr.stop(timeout=60)
+    kernel = len(kernel_steps())
+    rules = len([e for e in tr.events() if e["event"] == "rule"])
+    lost = lost_of(tr)
+    reported = sum(lost.values())
+    expect(kernel > 1000, "the kernel logged only %d TRACE steps: the flood proves nothing" % kernel)
+    expect(rules <= kernel, "ipttrace reports %d steps, the kernel logged %d" % (rules, kernel))
+    expect(rules + reported >= kernel,
+           "%d steps logged by the kernel, %d reported by ipttrace, %d reported lost (%s): %d lost silently"
+           % (kernel, rules, reported, lost, kernel - rules - reported))
+    bad = kernel_trouble()
+    expect(bad is None, "kernel log has %r" % bad)
+    return "%d kernel steps = %d rule events + %d reported lost %s" % (kernel, rules, reported, lost)
+
+
+def silenced_flood():
+    rps_two_way()
+    for ns in ("cli", "srv"):
+        counting_ruleset(ns)
+    oracle_logger("cli", "srv")
+    tr = Tracer(["--rate", "150", "udp"])
+    wait_floods(start_floods(10))
+    tr.stop(timeout=60)
+    leaked = len(kernel_steps())
+    rules = len([e for e in tr.events() if e["event"] == "rule"])
+    lost = lost_of(tr)
+    expect(rules > 1000, "only %d steps traced: the flood proves nothing" % rules)
+    expect(leaked <= lost.get("probe-missed", 0),
+           "%d TRACE lines reached the kernel log, only %d steps reported missed (%s)"
+           % (leaked, lost.get("probe-missed", 0), lost))
+    return "%d steps traced, %d TRACE lines leaked, lost %s" % (rules, leaked, lost)
+
+
+def latency_flood(probe):
+    def t():
+        rps_two_way()
+        for ns in ("cli", "srv"):
+            counting_ruleset(ns)
+        inodes = {int(sh("ip netns exec %s stat -L -c %%i /proc/self/ns/net" % ns).strip())
+                  for ns in ("cli", "srv")}
+        tr = Tracer(["--latency", "--per-netns", "--probe", probe])
+        wait_floods(start_floods(10))
+        time.sleep(0.5)
+        tr.stop(timeout=60)
+        counted = sum(e["count"] for e in tr.events()
+                      if e["event"] == "latency" and e["table"] == "filter" and e["netns"] in inodes)
+        lost = lost_of(tr)
+        missed = sum(v for k, v in lost.items() if k != "unmatched-exit")
+        calls = chain_calls("cli") + chain_calls("srv")
+        expect(calls > 1000, "only %d table calls: the flood proves nothing" % calls)
+        expect(counted + missed == calls,
+               "%d filter table calls (rule counters), histograms hold %d, %d reported missed (%s): %d unaccounted"
+               % (calls, counted, missed, lost, calls - counted - missed))
+        return "%d calls = %d timed + %d reported missed %s" % (calls, counted, missed, lost)
+    return t
+
+
+run("SMP: 60 s two-way UDP flood with RPS under ipttrace: no lockup, stall or splat; SIGINT stops it",
+    flood_no_lockup)
+run("SMP: flood with --keep-log: every TRACE step is a rule event or reported lost",
+    accounting_keep_log)
+run("SMP: flood without --keep-log: no TRACE line reaches the log unreported", silenced_flood)
+run("SMP: --latency (fentry) under the flood: histogram counts + reported misses = table calls",
+    latency_flood("fentry"))
