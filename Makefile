@@ -41,7 +41,7 @@ WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
 		   -DIPTT_VERSION='"$(VERSION)"'
-LDLIBS  := -l:libbpf.a -lelf -lz -lpcap -ljansson
+LDLIBS  := -l:libbpf.a -lelf -lz -lpcap -ljansson -lnftnl -lmnl
 BPF_CFLAGS := -g -O2 -Wall -mcpu=v3 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX_H)) -Iinclude -Ibpf
 
@@ -53,7 +53,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
-	libcmocka-dev libjansson-dev make gcc pkg-config kmod iproute2 iptables nftables \
+	libcmocka-dev libjansson-dev libnftnl-dev libmnl-dev make gcc pkg-config kmod iproute2 iptables nftables \
 	qemu-system-x86 busybox-static cpio xz-utils python3 sparse \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
