@@ -708,4 +708,7 @@ int BPF_KRETPROBE(replace_exit_kp)
 }
 
 
+/* nf_tables (iptables-nft, native nftables): steps, base chain verdicts */
+#include "nft.bpf.h"
+
 char LICENSE[] SEC("license") = "GPL";

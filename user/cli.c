@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "nft.h"
 #include "ipttrace.h"
 #include "filter.h"
 
@@ -42,6 +43,7 @@ enum {
 	OPT_NO_RULE_TEXT,
 	OPT_KEEP_LOG,
 	OPT_PROBE,
+	OPT_BACKEND,
 	OPT_KMOD,
 	OPT_READY,
 	OPT_SUMMARY,
@@ -80,6 +82,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Mechanics:", 5 },
 	{ "keep-log", OPT_KEEP_LOG, NULL, 0,
 	  "Leave the kernel's own TRACE log lines alone", 5 },
+	{ "backend", OPT_BACKEND, "legacy|nft|all", 0,
+	  "Which rulesets to trace (default: the ones in use: iptables-legacy, nf_tables)", 5 },
 	{ "probe", OPT_PROBE, "auto|fentry|kprobe", 0,
 	  "How to attach to ipt_do_table (default auto: fentry, else kprobe)", 5 },
 	{ "kmod", OPT_KMOD, "PATH", 0, "Use this ipttrace.ko", 5 },
@@ -223,6 +227,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PER_NETNS:
 		o->per_netns = true;
+		break;
+	case OPT_BACKEND:
+		if (iptt_backend_parse(arg))
+			argp_error(state, "--backend wants legacy, nft or all, not '%s'", arg);
 		break;
 	case OPT_PROBE:
 		if (!strcmp(arg, "auto"))

@@ -29,6 +29,12 @@ int iptt_decode(const void *data, size_t len, union iptt_event *ev)
 	case IPTT_EV_RULESET:
 		want = sizeof(ev->ruleset);
 		break;
+	case IPTT_EV_NFT_RULE:
+		want = sizeof(ev->nft_rule);
+		break;
+	case IPTT_EV_NFT_VERDICT:
+		want = sizeof(ev->nft_verdict);
+		break;
 	default:
 		return -1;
 	}
@@ -55,6 +61,17 @@ int iptt_decode(const void *data, size_t len, union iptt_event *ev)
 		break;
 	case IPTT_EV_RULESET:
 		TERMINATE(ev->ruleset.table);
+		break;
+	case IPTT_EV_NFT_RULE:
+		TERMINATE(ev->nft_rule.table);
+		TERMINATE(ev->nft_rule.chain);
+		TERMINATE(ev->nft_rule.target);
+		if (ev->nft_rule.kind > IPTT_KIND_POLICY)
+			return -1;
+		break;
+	case IPTT_EV_NFT_VERDICT:
+		TERMINATE(ev->nft_verdict.table);
+		TERMINATE(ev->nft_verdict.chain);
 		break;
 	}
 	return (int)hdr.kind;

@@ -13,6 +13,8 @@ union iptt_event {
 	struct iptt_rule rule;
 	struct iptt_verdict verdict;
 	struct iptt_ruleset ruleset;
+	struct iptt_nft_rule nft_rule;
+	struct iptt_nft_verdict nft_verdict;
 };
 
 /*

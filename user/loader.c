@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "ipttrace.skel.h"
 #include "loader.h"
+#include "nft.h"
 
 static int verbose_level;
 
@@ -38,12 +39,11 @@ int iptt_check_kernel(bool *v4, bool *v6)
 	}
 	*v4 = access("/sys/module/ip_tables", F_OK) == 0;
 	*v6 = access("/sys/module/ip6_tables", F_OK) == 0;
-	if (!*v4 && !*v6) {
-		fprintf(stderr,
-			"ipttrace: ip_tables is not loaded, so no iptables-legacy ruleset exists here; if 'iptables -V' says nf_tables this box uses iptables-nft, which never calls ipt_do_table (use 'nft monitor trace' there)\n");
-		return -1;
-	}
-	return 0;
+	if (iptt_backend_choice == IPTT_BACKEND_NFT)
+		*v4 = *v6 = false;
+	/* nf_tables: traced if loaded and its layout is known (user/nft.c) */
+	iptt_nft_detect(verbose_level);
+	return iptt_backend_check(*v4 || *v6);
 }
 
 /*
@@ -98,10 +98,13 @@ static void set_autoload(struct ipttrace_bpf *s, bool trace, bool v4, bool v6,
 	bpf_program__set_autoload(fentry ? s->progs.ipt_exit : s->progs.ipt_exit_kp, v4);
 	bpf_program__set_autoload(fentry ? s->progs.ip6t_enter : s->progs.ip6t_enter_kp, v6);
 	bpf_program__set_autoload(fentry ? s->progs.ip6t_exit : s->progs.ip6t_exit_kp, v6);
+	iptt_nft_autoload(s, trace, fentry);
 	if (!trace)
 		return;
-	bpf_program__set_autoload(s->progs.nf_log_trace, true);
 	bpf_program__set_autoload(s->progs.packet_selected, true);
+	if (!v4 && !v6)
+		return;		/* nf_tables only: x_tables may not even be loaded */
+	bpf_program__set_autoload(s->progs.nf_log_trace, true);
 	bpf_program__set_autoload(fentry ? s->progs.replace_enter : s->progs.replace_enter_kp, true);
 	bpf_program__set_autoload(fentry ? s->progs.replace_exit : s->progs.replace_exit_kp, true);
 }
@@ -143,6 +146,7 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	}
 	b->skel = s;
 	b->used = fentry ? IPTT_PROBE_FENTRY : IPTT_PROBE_KPROBE;
+	iptt_nft_bind(s);
 	return 0;
 }
 
@@ -159,11 +163,11 @@ int iptt_bpf_start(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	b->rb = NULL;
 	if (iptt_check_kernel(&b->v4, &b->v6))
 		return -1;
-	if (o->ipv4 && !b->v4) {
+	if (o->ipv4 && !b->v4 && !iptt_nft_traced()) {
 		fprintf(stderr, "ipttrace: -4 given but ip_tables is not loaded: no IPv4 iptables-legacy ruleset here\n");
 		return -1;
 	}
-	if (o->ipv6 && !b->v6) {
+	if (o->ipv6 && !b->v6 && !iptt_nft_traced()) {
 		fprintf(stderr, "ipttrace: -6 given but ip6_tables is not loaded: no IPv6 ip6tables-legacy ruleset here\n");
 		return -1;
 	}

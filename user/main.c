@@ -25,6 +25,7 @@
 #include "latency.h"
 #include "loader.h"
 #include "netns.h"
+#include "nft.h"
 #include "output.h"
 #include "ruletext.h"
 #include "summary.h"
@@ -140,7 +141,8 @@ static int run_trace(const struct iptt_opts *o)
 	cfg.families = (o->ipv4 ? IPTT_FAM_IPV4 : 0) | (o->ipv6 ? IPTT_FAM_IPV6 : 0);
 	cfg.netns = netns;
 	cfg.rate = o->rate;
-	cfg.flags = o->keep_log ? IPTT_CFG_KEEP_LOG : 0;
+	cfg.flags = (o->keep_log ? IPTT_CFG_KEEP_LOG : 0) |
+		    (iptt_nft_traced() ? IPTT_CFG_NFT : 0);
 	if (o->iface)
 		snprintf(cfg.ifname, sizeof(cfg.ifname), "%s", o->iface);
 	if (iptt_kmod_configure(&km, &cfg))
@@ -256,6 +258,7 @@ static int run_latency(const struct iptt_opts *o)
 		}
 	}
 	ret = iptt_latency_print(stdout, iptt_bpf_hists_fd(&b), o->per_netns, o->json) < 0;
+	iptt_nft_latency_print(stdout, iptt_nft_hists_fd(), o->json);
 	iptt_accounting_report(&b, NULL, stdout, stderr, o->json);
 cleanup:
 	iptt_bpf_stop(&b);

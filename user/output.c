@@ -13,6 +13,7 @@
 #include <time.h>
 #include "decode.h"
 #include "json.h"
+#include "nft.h"
 #include "output.h"
 #include "rules.h"
 #include "ruletext.h"
@@ -21,7 +22,7 @@
 #define MAX_GROUPS	4096	/* packets in flight before the oldest is forced out */
 #define MAX_STEPS	512	/* lines kept per packet */
 
-enum line_type { LINE_RULE, LINE_VERDICT, LINE_NAT };
+enum line_type { LINE_RULE, LINE_VERDICT, LINE_NAT, LINE_TEXT /* nf_tables, preformatted */ };
 
 struct line {
 	enum line_type type;
@@ -62,6 +63,7 @@ static struct jw jw;
 void iptt_out_init(const struct iptt_out_cfg *c)
 {
 	cfg = *c;
+	iptt_nft_out_init(c);
 	finished = started = 0;
 	bad_records = 0;
 }
@@ -276,6 +278,9 @@ static void print_group(const struct group *g)
 				l->nat.after[0] ? l->nat.after :
 				"conntrack: the connection's NAT");
 			break;
+		case LINE_TEXT:
+			fprintf(f, "%s\n", l->text);
+			break;
 		}
 	}
 	if (g->dropped_lines)
@@ -342,6 +347,7 @@ static void json_rule(const struct iptt_rule *r, const char *text,
 {
 	jw_begin(&jw);
 	jw_str(&jw, "event", "rule");
+	jw_str(&jw, "backend", "legacy");
 	jw_u64(&jw, "id", r->hdr.id);
 	jw_u64(&jw, "time_ns", r->hdr.time_ns);
 	jw_str(&jw, "family", iptt_family_name(r->family));
@@ -365,6 +371,7 @@ static void json_verdict(const struct iptt_verdict *v)
 
 	jw_begin(&jw);
 	jw_str(&jw, "event", "verdict");
+	jw_str(&jw, "backend", "legacy");
 	jw_u64(&jw, "id", v->hdr.id);
 	jw_u64(&jw, "time_ns", v->hdr.time_ns);
 	jw_str(&jw, "family", iptt_family_name(v->family));
@@ -553,6 +560,10 @@ int iptt_out_event(void *ctx, void *data, size_t len)
 	case IPTT_EV_RULESET:
 		on_ruleset(&ev.ruleset);
 		break;
+	case IPTT_EV_NFT_RULE:
+	case IPTT_EV_NFT_VERDICT:
+		iptt_nft_out_event(&ev);
+		break;
 	default:
 		bad_records++;
 	}
@@ -599,8 +610,37 @@ void iptt_out_lost(unsigned long long count)
 	}
 }
 
+bool iptt_out_nft_step(unsigned long long id, unsigned long long time_ns,
+		       unsigned int family, bool done)
+{
+	struct group *g = find_group(id, true);
+
+	if (!g)
+		return false;
+	g->last_ns = time_ns;
+	g->family = family;
+	if (done)
+		g->done = true;
+	return true;
+}
+
+void iptt_out_nft_line(unsigned long long id, char *line)
+{
+	struct group *g = find_group(id, false);
+	struct line *l;
+
+	if (!line)
+		return;
+	if (!g || !(l = add_line(g, LINE_TEXT))) {
+		free(line);
+		return;
+	}
+	l->text = line;
+}
+
 void iptt_out_free(void)
 {
+	iptt_nft_out_free();
 	unsigned int i;
 
 	for (i = 0; i < ngroups; i++)

@@ -27,6 +27,14 @@ int iptt_out_event(void *ctx, void *data, size_t len);
 unsigned long iptt_out_flush(unsigned long long now_ns,
 			     unsigned long long idle_ns);
 void iptt_out_lost(unsigned long long count);
+/*
+ * For nft_output.c: a step of packet id (false: the packet is not shown,
+ * -c reached); done: nothing more will come for it.  Then, in human mode,
+ * its line (malloc'ed, taken over; NULL is ignored).
+ */
+bool iptt_out_nft_step(unsigned long long id, unsigned long long time_ns,
+		       unsigned int family, bool done);
+void iptt_out_nft_line(unsigned long long id, char *line);
 unsigned long long iptt_out_bad_records(void);
 void iptt_out_free(void);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "decode.h"
 #include "json.h"
+#include "nft.h"
 #include "summary.h"
 
 #define MAX_RULES	8192
@@ -177,6 +178,7 @@ void iptt_summary_print(FILE *f, bool json)
 			iptt_hook_name(t->hook), t->n[1], t->n[0], other);
 	}
 out:
+	iptt_nft_summary_print(f, json);
 	if (overflow)
 		fprintf(stderr, "ipttrace: summary full: %llu steps not counted\n",
 			overflow);

@@ -247,8 +247,9 @@ class Tracer:
         return ev
 
     def steps(self):
+        """x_tables steps (the kernel's TRACE log has no nf_tables ones)"""
         return [(e["table"], e["chain"], e["kind"], str(e["rulenum"]))
-                for e in self.events() if e["event"] == "rule"]
+                for e in self.events() if e["event"] == "rule" and e.get("backend") != "nft"]
 
 
 def diff_steps(mine, kernel):
@@ -273,7 +274,7 @@ def expect_rule_text(tr, ns):
     saves = {"ipv4": save(ns), "ipv6": save(ns, v6=True)}
     checked = 0
     for e in tr.events():
-        if e["event"] != "rule":
+        if e["event"] != "rule" or e.get("backend") == "nft":
             continue
         lines = [l for l in saves[e["family"]].splitlines()]
         table = None
@@ -305,7 +306,7 @@ def last_verdicts(tr):
     """id -> list of (table, hook, verdict)"""
     out = {}
     for e in tr.events():
-        if e["event"] == "verdict":
+        if e["event"] == "verdict" and e.get("backend") != "nft":
             out.setdefault(e["id"], []).append((e["table"], e["hook"], e["verdict"]))
     return out
 
