@@ -46,6 +46,12 @@ const volatile struct {
 	__u32 netns;
 } cfg = {};
 
+/*
+ * -w: copy this many bytes of each selected packet, from its network header
+ * (IPTT_EV_PACKET_BYTES); 0: none.  Apart from cfg so that its shape stays.
+ */
+const volatile __u32 snaplen = 0;
+
 /* Read by userspace through the mmap'ed .bss. */
 __u64 lost_events;	/* ring buffer full */
 __u64 stack_overflows;	/* do_table nested deeper than IPTT_MAX_DEPTH */
@@ -173,6 +179,40 @@ static __always_inline __u64 live_id(__u64 skb)
 	return v->id;
 }
 
+/*
+ * The first snaplen bytes from the network header, never past the end of
+ * the linear data (head + tail: see packet.bpf.h), as its own event.
+ */
+static __always_inline void emit_bytes(__u64 id, const struct sk_buff *skb,
+				       __u8 family, __u8 hook)
+{
+	const unsigned char *head = BPF_CORE_READ(skb, head);
+	const unsigned char *nh = head + BPF_CORE_READ(skb, network_header);
+	const unsigned char *end = head + BPF_CORE_READ(skb, tail);
+	struct iptt_packet_bytes *e;
+	__u64 n = snaplen;
+
+	if (nh > end)
+		return;
+	if ((__u64)(end - nh) < n)
+		n = end - nh;
+	e = reserve(sizeof(*e));
+	if (!e)
+		return;
+	fill_hdr(&e->hdr, IPTT_EV_PACKET_BYTES, id);
+	e->len = BPF_CORE_READ(skb, len);
+	e->family = family;
+	e->hook = hook;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	barrier_var(n);
+	if (n > IPTT_SNAP_MAX)
+		n = IPTT_SNAP_MAX;
+	if (n && bpf_probe_read_kernel(e->data, n, nh))
+		n = 0;
+	e->caplen = n;
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
 					const struct net *net,
 					const struct net_device *in,
@@ -198,6 +238,8 @@ static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
 		bpf_probe_read_kernel_str(e->out, sizeof(e->out), out->name);
 	read_tuple(skb, family, &e->tuple);
 	bpf_ringbuf_submit(e, 0);
+	if (snaplen)
+		emit_bytes(id, skb, family, hook);
 }
 
 /* ---- ipt_do_table / ip6t_do_table ---- */

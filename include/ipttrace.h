@@ -30,6 +30,9 @@ enum iptt_event_kind {
 	IPTT_EV_RULESET,	/* an x_tables table was replaced (iptables-restore) */
 	IPTT_EV_NFT_RULE,	/* one nf_tables trace step (nft_trace_notify) */
 	IPTT_EV_NFT_VERDICT,	/* one nf_tables base chain call finished */
+	/* -w: the first bytes of a selected packet, after its IPTT_EV_PACKET;
+	 * a value of its own, away from the kinds above as they grow */
+	IPTT_EV_PACKET_BYTES = 32,
 };
 
 /* Where a packet event came from. */
@@ -71,6 +74,21 @@ struct iptt_packet {
 	char  in[IPTT_IFNAME_LEN];
 	char  out[IPTT_IFNAME_LEN];
 	struct iptt_tuple tuple;
+};
+
+/* -w (pcapng): bytes from the network header, at most snaplen (-s) */
+#define IPTT_SNAP_MAX		256
+#define IPTT_SNAP_DEFAULT	128
+
+struct iptt_packet_bytes {
+	struct iptt_hdr hdr;
+	__u32 len;		/* skb->len: the packet's length */
+	__u32 caplen;		/* bytes in data[]: snaplen, cut at the end of
+				 * the linear data */
+	__u8  family;
+	__u8  hook;
+	__u8  pad[6];
+	__u8  data[IPTT_SNAP_MAX];
 };
 
 enum iptt_rule_kind {

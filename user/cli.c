@@ -51,6 +51,7 @@ enum {
 	OPT_PER_NETNS,
 	OPT_BUFFER,
 	OPT_DOCTOR,
+	OPT_METRICS,
 };
 
 static const struct argp_option options[] = {
@@ -59,7 +60,7 @@ static const struct argp_option options[] = {
 	{ NULL, '6', NULL, 0, "IPv6 only", 1 },
 	{ "interface", 'i', "IFACE", 0, "Packets entering or leaving IFACE", 1 },
 	{ "netns", OPT_NETNS, "NAME|PATH|INODE", 0,
-	  "One network namespace: a name under /run/netns, a path such as /proc/PID/ns/net, or an inode (default: all)", 1 },
+	  "One network namespace: a name under /run/netns, a path such as /proc/PID/ns/net, an inode, pid:PID, docker:CONTAINER or cri:POD|CONTAINER (default: all)", 1 },
 	{ "rate", OPT_RATE, "N", 0,
 	  "Trace at most N packets per second (default 1000)", 1 },
 	{ NULL, 0, NULL, 0, "Stopping:", 2 },
@@ -72,6 +73,12 @@ static const struct argp_option options[] = {
 	{ "summary", OPT_SUMMARY, NULL, 0,
 	  "At exit, print hits per rule and verdicts per table and hook", 3 },
 	{ "verbose", 'v', NULL, 0, "Say what is being set up", 3 },
+	{ "metrics-file", OPT_METRICS, "FILE", 0,
+	  "With --latency or --summary: write Prometheus metrics to FILE (atomically), every -I seconds and at exit", 3 },
+	{ "write", 'w', "FILE", 0,
+	  "Write the traced packets to FILE as pcapng (- for stdout), each with its trace as a comment", 3 },
+	{ "snaplen", 's', "BYTES", 0,
+	  "With -w: keep the first BYTES of each packet, from the IP header (default 128, at most 256)", 3 },
 	{ NULL, 0, NULL, 0, "Latency mode:", 4 },
 	{ "latency", OPT_LATENCY, NULL, 0,
 	  "Latency histograms of every table call; needs no module", 4 },
@@ -256,6 +263,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_DOCTOR:
 		o->doctor = true;
 		break;
+	case OPT_METRICS:
+		if (!*arg)
+			argp_error(state, "--metrics-file needs a file name");
+		o->metrics_file = arg;
+		break;
+	case 'w':
+		if (!*arg)
+			argp_error(state, "-w needs a file name, or - for stdout");
+		o->pcapng = arg;
+		break;
+	case 's':
+		if (parse_ulong(arg, IPTT_SNAP_MAX, &v) || v < 20)
+			argp_error(state, "-s wants 20 to %u bytes, not '%s'", IPTT_SNAP_MAX, arg);
+		o->snaplen = v;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -268,8 +290,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--latency times every packet: it takes no filter");
 		if (o->latency && (o->count || o->iface || o->rate || o->summary))
 			argp_error(state, "--latency does not combine with -c, -i, --rate or --summary");
-		if (!o->latency && (o->interval || o->per_netns))
-			argp_error(state, "-I and --per-netns belong to --latency");
+		if (!o->latency && ((o->interval && !o->metrics_file) || o->per_netns))
+			argp_error(state, "-I and --per-netns belong to --latency (or -I to --metrics-file)");
+		if (o->metrics_file && !o->latency && !o->summary)
+			argp_error(state, "--metrics-file writes what --latency or --summary counts: add one of them");
+		if (o->pcapng && o->latency)
+			argp_error(state, "-w writes traced packets: it does not combine with --latency");
+		if (o->snaplen && !o->pcapng)
+			argp_error(state, "-s belongs to -w");
+		if (o->pcapng && !o->snaplen)
+			o->snaplen = IPTT_SNAP_DEFAULT;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

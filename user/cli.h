@@ -30,6 +30,9 @@ struct iptt_opts {
 	enum iptt_probe_mode probe;
 	const char *kmod_path;
 	const char *ready_file;
+	const char *metrics_file;	/* --metrics-file (Prometheus text) */
+	const char *pcapng;		/* -w FILE|- */
+	unsigned int snaplen;		/* -s: bytes per packet with -w */
 	bool doctor;			/* --doctor: report and exit */
 	int verbose;
 	char *filter;			/* joined positional words, or NULL */

@@ -125,6 +125,7 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	s->rodata->cfg.args_skb_first = skb_first;
 	s->rodata->cfg.lazy_frames = trace && fentry;
 	s->rodata->cfg.netns = b->netns;
+	s->rodata->snaplen = trace && o->pcapng ? o->snaplen : 0;	/* -w */
 	/* latency mode sends no events: keep the ring buffer minimal */
 	bpf_map__set_max_entries(s->maps.events, !trace ? (unsigned long)getpagesize() :
 				 o->buffer_size ? o->buffer_size : 8UL << 20);

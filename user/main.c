@@ -24,9 +24,11 @@
 #include "kmod.h"
 #include "latency.h"
 #include "loader.h"
+#include "metrics.h"
 #include "netns.h"
 #include "nft.h"
 #include "output.h"
+#include "pcapng.h"
 #include "ruletext.h"
 #include "summary.h"
 
@@ -148,6 +150,8 @@ static int run_trace(const struct iptt_opts *o)
 	if (iptt_kmod_configure(&km, &cfg))
 		goto cleanup;
 
+	if (o->pcapng && iptt_pcap_open(o->pcapng, o->snaplen))	/* -w */
+		goto cleanup;
 	oc.f = stdout;
 	oc.json = o->json;
 	oc.rule_text = !o->no_rule_text;
@@ -188,6 +192,7 @@ static int run_trace(const struct iptt_opts *o)
 			reported = lost;
 		}
 		done = iptt_out_flush(now_ns(CLOCK_MONOTONIC), IDLE_NS);
+		iptt_metrics_tick(o, -1, false);
 		if (o->count && done >= o->count)
 			break;
 		if (deadline && now_ns(CLOCK_MONOTONIC) >= deadline)
@@ -218,8 +223,14 @@ static int run_trace(const struct iptt_opts *o)
 	iptt_accounting_report(&b, &acct, stdout, stderr, o->json);
 	if (o->summary)
 		iptt_summary_print(stdout, o->json);
+	if (iptt_metrics_tick(o, -1, true))
+		ret = 1;
+	if (o->pcapng && o->verbose)
+		fprintf(stderr, "ipttrace: %llu packets written to %s\n",
+			iptt_pcap_written(), o->pcapng);
 	fflush(stdout);
 cleanup:
+	iptt_pcap_close();
 	iptt_kmod_close(&km);
 	iptt_bpf_stop(&b);
 	iptt_out_free();
@@ -256,10 +267,13 @@ static int run_latency(const struct iptt_opts *o)
 			iptt_latency_print(stdout, iptt_bpf_hists_fd(&b), o->per_netns, o->json);
 			next += o->interval * 1e9;
 		}
+		iptt_metrics_tick(o, iptt_bpf_hists_fd(&b), false);
 	}
 	ret = iptt_latency_print(stdout, iptt_bpf_hists_fd(&b), o->per_netns, o->json) < 0;
 	iptt_nft_latency_print(stdout, iptt_nft_hists_fd(), o->json);
 	iptt_accounting_report(&b, NULL, stdout, stderr, o->json);
+	if (iptt_metrics_tick(o, iptt_bpf_hists_fd(&b), true))
+		ret = 1;
 cleanup:
 	iptt_bpf_stop(&b);
 	iptt_latency_free();

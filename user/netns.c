@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "netns.h"
+#include "netns_resolve.h"
 
 #define NETNS_RUN_DIR	"/run/netns"
 #define NS_CACHE_MAX	256
@@ -158,6 +159,20 @@ int iptt_netns_resolve(const char *arg, unsigned int *inode, char *err,
 	char *end;
 	int fd;
 
+	/* pid:, docker:, cri: (netns_resolve.c) */
+	switch (iptt_netns_spec(arg, path, sizeof(path), err, errlen)) {
+	case -1:
+		return -1;
+	case 1:
+		fd = open_netns_path(path, inode);
+		if (fd < 0) {
+			snprintf(err, errlen, "--netns %s: cannot open %s: %s",
+				 arg, path, strerror(errno));
+			return -1;
+		}
+		cache_put(*inode, fd);
+		return 0;
+	}
 	errno = 0;
 	v = strtoul(arg, &end, 10);
 	if (!errno && !*end && *arg >= '0' && *arg <= '9') {

@@ -18,6 +18,7 @@
 #include "rules.h"
 #include "ruletext.h"
 #include "summary.h"
+#include "pcapng.h"
 
 #define MAX_GROUPS	4096	/* packets in flight before the oldest is forced out */
 #define MAX_STEPS	512	/* lines kept per packet */
@@ -223,9 +224,8 @@ static void free_group(struct group *g)
 
 /* ---- human output ---- */
 
-static void print_group(const struct group *g)
+static void print_group(FILE *f, const struct group *g)
 {
-	FILE *f = cfg.f;
 	char t[32], tup[200], buf[64];
 	unsigned int i;
 
@@ -543,10 +543,37 @@ static void on_ruleset(const struct iptt_ruleset *r)
 		iptt_family_name(r->family), r->table, r->gen);
 }
 
+/* -w: the packet with its trace, as the human output shows it, as comment */
+static void pcap_group(const struct group *g)
+{
+	bool color = cfg.color;
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	if (!g->have_packet || !(f = open_memstream(&text, &len)))
+		return;
+	cfg.color = false;
+	print_group(f, g);
+	cfg.color = color;
+	if (!fclose(f)) {
+		while (len && text[len - 1] == '\n')
+			text[--len] = '\0';
+		iptt_pcap_packet(g->id, cfg.mono_to_real_ns, g->pkt.netns,
+				 g->pkt.in, g->pkt.out, text);
+	}
+	free(text);
+}
+
 int iptt_out_event(void *ctx, void *data, size_t len)
 {
 	union iptt_event ev;
 
+	if (len >= sizeof(struct iptt_hdr) &&
+	    ((const struct iptt_hdr *)data)->kind == IPTT_EV_PACKET_BYTES) {
+		iptt_pcap_bytes(data, len);	/* -w */
+		return 0;
+	}
 	switch (iptt_decode(data, len, &ev)) {
 	case IPTT_EV_PACKET:
 		on_packet(&ev.packet);
@@ -586,7 +613,9 @@ unsigned long iptt_out_flush(unsigned long long now_ns,
 			continue;
 		}
 		if (!cfg.json)
-			print_group(g);
+			print_group(cfg.f, g);
+		if (iptt_pcap_active())
+			pcap_group(g);
 		finished++;
 		free_group(g);
 	}

@@ -184,6 +184,40 @@ out:
 			overflow);
 }
 
+void iptt_summary_each_rule(void (*fn)(void *ctx, const struct iptt_summary_hits *h),
+			    void *ctx)
+{
+	struct iptt_summary_hits o;
+	unsigned int i;
+
+	for (i = 0; i < nrules; i++) {
+		o.netns = rules[i].netns;
+		o.family = rules[i].family;
+		o.kind = rules[i].kind;
+		o.rulenum = rules[i].rulenum;
+		o.table = rules[i].table;
+		o.chain = rules[i].chain;
+		o.text = rules[i].text;
+		o.hits = rules[i].hits;
+		fn(ctx, &o);
+	}
+}
+
+void iptt_summary_each_verdict(void (*fn)(void *ctx, unsigned int family,
+					  unsigned int hook, const char *table,
+					  const char *verdict, unsigned long long n),
+			       void *ctx)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < ntables; i++)
+		for (k = 0; k <= NVERDICTS; k++)
+			if (tables[i].n[k])
+				fn(ctx, tables[i].family, tables[i].hook,
+				   tables[i].table, k < NVERDICTS ?
+				   iptt_verdict_name(k) : "other", tables[i].n[k]);
+}
+
 void iptt_summary_free(void)
 {
 	unsigned int i;
