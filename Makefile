@@ -10,6 +10,7 @@
 #   make bench      overhead/throughput table (lab)
 #   make fuzz       libFuzzer on the event decoder and the iptables-save parser
 #   make deb        build/deb/ipttrace_*.deb and ipttrace-dkms_*.deb, lintian-checked
+#   make deb-check  make deb, then install, use and purge both in a throwaway overlay root
 #   make man        lint the man page doc/ipttrace.8 (mandoc)
 #   make install [DESTDIR= prefix=], make clean
 #   V=1             show full commands
@@ -60,7 +61,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
 	dpkg-dev debhelper dh-dkms dkms lintian mandoc man-db bash-completion
 
-.PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux deb man
+.PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux deb deb-check man
 
 all: $(BUILD)/ipttrace
 
@@ -110,6 +111,9 @@ deb:
 	$(Q)lintian --fail-on error,warning $(BUILD)/deb/ipttrace_$(VERSION)_$(DEB_ARCH).deb \
 		$(BUILD)/deb/ipttrace-dkms_$(VERSION)_all.deb
 	@ls -1 $(BUILD)/deb/*.deb
+
+deb-check: deb
+	$(Q)tests/package-install $(BUILD)/deb
 
 # ---- kernel module ----
 kmod:
