@@ -59,7 +59,8 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
-	dpkg-dev debhelper dh-dkms dkms lintian mandoc man-db bash-completion
+	dpkg-dev debhelper dh-dkms dkms lintian mandoc man-db bash-completion \
+	prometheus tshark
 
 .PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux deb deb-check man
 
@@ -123,7 +124,7 @@ kmod:
 LAB_KRELS = $(shell tests/lab/kernels)
 lab-kmods:
 	$(Q)for r in $(LAB_KRELS); do \
-		$(MAKE) -s -C kmod KDIR=/usr/src/linux-headers-$$r OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
+		$(MAKE) -s -C kmod KDIR=$(LAB_KDIR) OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
 	done
 
 # ---- tests ----
