@@ -56,7 +56,12 @@
 #define IPTT_ARG1(r)		((r)->regs[1])
 #elif defined(CONFIG_ARM64)
 #define IPTT_FTRACE_FLAGS	0
+/* 6.13 (and Debian's 6.12) made struct ftrace_regs opaque */
+#ifdef arch_ftrace_regs
+#define IPTT_ARG_REGS(fregs)	arch_ftrace_regs(fregs)
+#else
 #define IPTT_ARG_REGS(fregs)	(fregs)
+#endif
 #define IPTT_ARG0(r)		((r)->regs[0])
 #define IPTT_ARG1(r)		((r)->regs[1])
 #else
