@@ -124,7 +124,7 @@ kmod:
 LAB_KRELS = $(shell tests/lab/kernels)
 lab-kmods:
 	$(Q)for r in $(LAB_KRELS); do \
-		$(MAKE) -s -C kmod KDIR=$(LAB_KDIR) OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
+		$(MAKE) -s -C kmod KDIR=/usr/src/linux-headers-$$r OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
 	done
 
 # ---- tests ----
