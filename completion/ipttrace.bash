@@ -30,7 +30,7 @@ _ipttrace_ifaces()
 _ipttrace()
 {
 	local cur prev words cword split
-	_init_completion -s || return
+	_init_completion -s -n : || return	# docker:NAME is one word
 
 	case $prev in
 	-i | --interface)
@@ -40,8 +40,13 @@ _ipttrace()
 	--netns)
 		if [[ $cur == */* ]]; then
 			_filedir
+		elif [[ $cur == docker:* ]] && type docker &>/dev/null; then
+			COMPREPLY=($(compgen -P docker: -W "$(docker ps --format '{{.Names}}' 2>/dev/null)" -- "${cur#docker:}"))
+			__ltrim_colon_completions "$cur"
 		else
-			COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null) pid: docker: cri:" -- "$cur"))
+			[[ ${COMPREPLY-} == *: ]] && compopt -o nospace
+			__ltrim_colon_completions "$cur"
 		fi
 		return
 		;;
@@ -57,11 +62,11 @@ _ipttrace()
 		_filedir '@(ko|ko.xz|ko.zst|ko.gz)'
 		return
 		;;
-	--ready-file)
+	--ready-file | -w | --write | --metrics-file)
 		_filedir
 		return
 		;;
-	-c | --count | -d | --duration | --rate | -I | --interval | --buffer-size)
+	-c | --count | -d | --duration | --rate | -I | --interval | --buffer-size | -s | --snaplen)
 		return	# a number
 		;;
 	-\? | --help | --usage | -V | --version)
@@ -73,7 +78,7 @@ _ipttrace()
 	if [[ $cur == -* ]]; then
 		local opts='-4 -6 -i --interface= --netns= --rate= --backend=
 			-c --count= -d --duration= --json --no-rule-text --summary -v
-			--verbose --latency -I --interval= --per-netns --keep-log
+			--verbose -w --write= -s --snaplen= --metrics-file= --latency -I --interval= --per-netns --keep-log
 			--probe= --kmod= --buffer-size= --ready-file= --doctor --help
 			--usage --version'
 		opts=$(printf '%s\n' $opts $(_parse_help "$1" 2>/dev/null) | sort -u)
