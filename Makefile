@@ -6,6 +6,7 @@
 #   make kmod       build/kmod/<release>/ipttrace.ko for KDIR (default: running kernel)
 #   make check      deps + build + host unit tests + lab tests on 6.1 and 6.12
 #   make lab KVER=6.1 CMD='...'   run one command in a lab VM
+#   make ARCH=arm64 [lab ...]     cross-build into build/arm64, arm64 lab (mk/arm64.mk)
 #   make demo       a traced Docker-style host in the lab
 #   make bench      overhead/throughput table (lab)
 #   make fuzz       libFuzzer on the event decoder and the iptables-save parser
@@ -35,6 +36,9 @@ KDIR    ?= /lib/modules/$(shell uname -r)/build
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
+ifeq ($(ARCH),arm64)
+include mk/arm64.mk
+endif
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -55,7 +59,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	libcmocka-dev libjansson-dev libnftnl-dev libmnl-dev make gcc pkg-config kmod iproute2 iptables nftables \
-	qemu-system-x86 busybox-static cpio xz-utils python3 sparse \
+	qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu busybox-static cpio xz-utils python3 sparse \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
@@ -121,10 +125,12 @@ kmod:
 	$(Q)$(MAKE) -s -C kmod KDIR=$(KDIR) OUT=$(abspath $(BUILD))/kmod/$$($(MAKE) -s -C $(KDIR) kernelrelease)
 
 # the module for every lab kernel installed on this machine
-LAB_KRELS = $(shell tests/lab/kernels)
+LAB_KRELS ?= $(shell tests/lab/kernels)
+LAB_KDIR ?= /usr/src/linux-headers-$$r
+LAB_VM ?= tests/lab/vm
 lab-kmods:
 	$(Q)for r in $(LAB_KRELS); do \
-		$(MAKE) -s -C kmod KDIR=/usr/src/linux-headers-$$r OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
+		$(MAKE) -s -C kmod KDIR=$(LAB_KDIR) OUT=$(abspath $(BUILD))/kmod/$$r || exit 1; \
 	done
 
 # ---- tests ----
@@ -142,7 +148,7 @@ unit-sanitize:
 	$(Q)$(MAKE) -s BUILD=$(BUILD)/san CFLAGS="$(SAN_FLAGS)" unit
 
 lab: all lab-kmods
-	$(Q)tests/lab/vm $(if $(CPUS),-c $(CPUS)) $(or $(KVER),6.1) '$(CMD)'
+	$(Q)$(LAB_VM) $(if $(CPUS),-c $(CPUS)) $(or $(KVER),6.1) '$(CMD)'
 
 check: deps
 	$(Q)$(MAKE) all lab-kmods
