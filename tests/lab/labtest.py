@@ -340,6 +340,53 @@ def run(name, fn):
     sys.stdout.flush()
 
 
+# ---- what this kernel can do ---------------------------------------------------
+
+def kernel_config():
+    """{CONFIG_X: value} of the running kernel, {} if unknown"""
+    for path in ("/boot/config-%s" % KREL, "/proc/config.gz"):
+        try:
+            if path.endswith(".gz"):
+                import gzip
+                text = gzip.open(path, "rt").read()
+            else:
+                text = open(path).read()
+        except OSError:
+            continue
+        return dict(l.split("=", 1) for l in text.splitlines() if l.startswith("CONFIG_"))
+    return {}
+
+
+def fentry_unavailable():
+    """Why this kernel cannot attach fentry/fexit, or None.  A BPF trampoline
+    on a kernel function is an ftrace direct call: without
+    DYNAMIC_FTRACE_WITH_DIRECT_CALLS (Debian's 6.1 arm64 lacks even HAVE_...)
+    every fentry attach fails with ENOTSUPP (524), whatever the function,
+    and --probe auto falls back to kprobes."""
+    cfg = kernel_config()
+    if cfg and cfg.get("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") != "y":
+        return ("%s cannot attach fentry: CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS is not set "
+                "(%s), so BPF trampolines fail with ENOTSUPP" % (KREL, os.uname().machine))
+    return None
+
+
+def needs_fentry(fn):
+    """A test that forces --probe fentry.  On a kernel that cannot attach
+    fentry it still runs, and a failure to attach is reported as a TAP SKIP
+    with the reason (a pass stays a pass: the detection was too cautious)."""
+    def wrapped():
+        why = fentry_unavailable()
+        if not why:
+            return fn()
+        try:
+            return fn()
+        except Fail as e:
+            if "fentry" not in str(e):
+                raise
+            return "SKIP %s; ipttrace: %s" % (why, str(e).splitlines()[-1].strip()[:160])
+    return wrapped
+
+
 # ---- failure paths -----------------------------------------------------------
 
 OUR_PROGS = {"ipt_enter", "ipt_exit", "ip6t_enter", "ip6t_exit", "ipt_enter_kp", "ipt_exit_kp",

@@ -34,5 +34,5 @@ def attach(probe):
 
 
 run("module loads, shows in lsmod and the log, unloads", module_load_unload)
-run("BPF attaches to ipt_do_table by fentry and runs", lambda: attach("fentry"))
+run("BPF attaches to ipt_do_table by fentry and runs", needs_fentry(lambda: attach("fentry")))
 run("BPF attaches to ipt_do_table by kprobe and runs", lambda: attach("kprobe"))

@@ -224,7 +224,8 @@ def human_output():
     expect(not module_loaded(), "module left loaded")
 
 
-run("chains, jumps, gotos, returns, policies equal the kernel TRACE log (fentry)", lambda: chains("fentry"))
+run("chains, jumps, gotos, returns, policies equal the kernel TRACE log (fentry)",
+    needs_fentry(lambda: chains("fentry")))
 run("chains equal the kernel TRACE log (kprobe)", lambda: chains("kprobe"))
 run("NAT and forwarding across three namespaces equal the kernel TRACE log", nat_forward)
 run("IPv6 equals the kernel TRACE log", ipv6)
@@ -234,5 +235,5 @@ run("the filter selects only matching packets", filter_selects)
 run("-i selects one interface, in any namespace", iface_selects)
 run("namespaces created while tracing are traced", netns_created_later)
 run("no TRACE line reaches the kernel log while tracing", quiet_log)
-run("fentry and kprobe give the same steps", same_steps_both_probes)
+run("fentry and kprobe give the same steps", needs_fentry(same_steps_both_probes))
 run("human output: header, rule text, NAT, verdicts, -c", human_output)
