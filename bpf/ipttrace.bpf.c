@@ -261,6 +261,21 @@ static __always_inline void do_table_args(__u64 a0, __u64 a1, __u64 a2,
 	}
 }
 
+/* The lowest frame below depth with this frame address, or depth. */
+static __always_inline __u32 first_frame_at(const struct cpu_stack *st,
+					    __u32 depth, __u64 sp)
+{
+	int i;
+
+	for (i = 0; i < IPTT_MAX_DEPTH; i++) {
+		if (i >= depth)
+			break;
+		if (st->f[i].sp == sp)
+			return i;
+	}
+	return depth;
+}
+
 static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp)
 {
 	const struct nf_hook_state *state;
@@ -291,6 +306,13 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp)
 	if (d && bpf_ktime_get_ns() -
 	    st->f[(d - 1) & (IPTT_MAX_DEPTH - 1)].start_ns > 1000000000ULL)
 		d = 0;
+	/*
+	 * A live ancestor never has this call's frame address: a frame that
+	 * does is a call whose exit program was skipped, and so is every
+	 * frame above it.  Drop them before they fill the stack or match a
+	 * later exit.
+	 */
+	d = first_frame_at(st, d, sp);
 	/*
 	 * Never push past the bound.  Entry and exit are two programs, each
 	 * with its own recursion guard, so a nested softirq may run only one
@@ -412,13 +434,16 @@ static __always_inline bool nat_result(const struct sk_buff *skb, __u8 family,
 }
 
 /*
- * The frame of the table call that is returning, or -1.  fexit sees the
- * call's own arguments and matches (skb, table); a kretprobe sees none and
- * matches the stack pointer: at the return it is the entry's, or the entry's
- * plus the popped return address (x86-64), within 16 bytes either way, while
- * nested calls on the same stack sit whole frames lower and calls on another
- * stack (softirq on the irq stack) elsewhere entirely.  Searching from the
- * top drops the frames above the match: calls whose exit program was skipped.
+ * The frame of the table call that is returning, or -1.  fexit matches the
+ * call's own arguments (skb, table) and its trampoline frame (sp: the
+ * address of the trampoline's argument array, the same at fentry and fexit
+ * of one call and different for every call alive at once).  A kretprobe
+ * sees no arguments and matches the stack pointer: at the return it is the
+ * entry's, or the entry's plus the popped return address (x86-64), within
+ * 16 bytes either way, while nested calls on the same stack sit whole frames
+ * lower and calls on another stack (softirq on the irq stack) elsewhere
+ * entirely.  Searching from the top drops the frames above the match: calls
+ * whose exit program was skipped.
  */
 static __always_inline int find_frame(const struct cpu_stack *st, __u32 depth,
 				      bool by_args, __u64 skb, __u64 table,
@@ -431,7 +456,7 @@ static __always_inline int find_frame(const struct cpu_stack *st, __u32 depth,
 
 		if (i >= depth)
 			continue;
-		if (by_args ? fr->skb == skb && fr->table == table :
+		if (by_args ? fr->skb == skb && fr->table == table && fr->sp == sp :
 			      sp - fr->sp <= 16)
 			return i;
 	}
@@ -502,28 +527,28 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
 SEC("fentry/ipt_do_table")
 int BPF_PROG(ipt_enter, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2, 0);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx);
 	return 0;
 }
 
 SEC("fexit/ipt_do_table")
 int BPF_PROG(ipt_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
-	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, 0, true);
+	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
 SEC("fentry/ip6t_do_table")
 int BPF_PROG(ip6t_enter, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2, 0);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx);
 	return 0;
 }
 
 SEC("fexit/ip6t_do_table")
 int BPF_PROG(ip6t_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
-	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, 0, true);
+	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
