@@ -261,6 +261,17 @@ static __always_inline void do_table_args(__u64 a0, __u64 a1, __u64 a2,
 	}
 }
 
+/*
+ * Frame d of the stack.  The mask is what the verifier needs to see; the
+ * empty asm keeps clang from dropping it where it can prove d < 8 itself
+ * (6.1's verifier then loses the bound across a 32-bit register copy).
+ */
+static __always_inline struct frame *frame_at(struct cpu_stack *st, __u32 d)
+{
+	asm volatile("" : "+r"(d));
+	return &st->f[d & (IPTT_MAX_DEPTH - 1)];
+}
+
 /* The lowest frame below depth with this frame address, or depth. */
 static __always_inline __u32 first_frame_at(const struct cpu_stack *st,
 					    __u32 depth, __u64 sp)
@@ -326,7 +337,7 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp)
 		return;
 	}
 	st->depth = d + 1;
-	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
+	fr = frame_at(st, d);
 	fr->start_ns = bpf_ktime_get_ns();
 	fr->sp = sp;
 	fr->table = table;
@@ -490,7 +501,7 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
 		return;
 	}
 	st->depth = d;
-	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];	/* the verifier wants a visible bound */
+	fr = frame_at(st, d);
 	now = bpf_ktime_get_ns();
 
 	if (cfg.latency)
