@@ -25,6 +25,7 @@
 #include "decode.h"
 #include "ipttrace.h"
 #include "metrics.h"
+#include "nft.h"
 #include "summary.h"
 
 #define MAX_KEYS	4096
@@ -196,6 +197,82 @@ static void write_latency(FILE *f, int fd, bool per_netns)
 	free(a);
 }
 
+/*
+ * nf_tables base chains: the "nft_hists" map, one key per chain, netns and
+ * hook, summed over CPUs (and over namespaces unless per_netns), in the
+ * same family as the x_tables histograms, with a chain label.
+ */
+struct nlat {
+	char *labels;
+	unsigned long long sum_ns;
+	__u64 slots[IPTT_HIST_SLOTS];
+};
+
+static void write_nft_latency(FILE *f, int fd, bool per_netns)
+{
+	int ncpu = libbpf_num_possible_cpus(), n = 0, c, i, j;
+	struct iptt_nft_hist_key key, next, *kp = NULL;
+	struct iptt_nft_hist *vals, s;
+	struct nlat *a;
+	char *labels;
+	size_t llen;
+	FILE *lf;
+
+	if (fd < 0 || ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	a = calloc(MAX_KEYS, sizeof(*a));
+	while (vals && a && n < MAX_KEYS && !bpf_map_get_next_key(fd, kp, &next)) {
+		key = next;
+		kp = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		memset(&s, 0, sizeof(s));
+		for (c = 0; c < ncpu; c++) {
+			if (!s.chain[0] && vals[c].chain[0]) {
+				memcpy(s.table, vals[c].table, sizeof(s.table));
+				memcpy(s.chain, vals[c].chain, sizeof(s.chain));
+				s.table_family = vals[c].table_family;
+			}
+			s.sum_ns += vals[c].sum_ns;
+			for (j = 0; j < IPTT_HIST_SLOTS; j++)
+				s.slots[j] += vals[c].slots[j];
+		}
+		s.table[sizeof(s.table) - 1] = s.chain[sizeof(s.chain) - 1] = '\0';
+		lf = open_memstream(&labels, &llen);
+		if (!lf)
+			break;
+		iptt_prom_label(lf, "backend", "nft", 0);
+		fputc(',', lf);
+		iptt_prom_label(lf, "family", iptt_nft_family_name(s.table_family), 0);
+		fputc(',', lf);
+		iptt_prom_label(lf, "table", s.table, 0);
+		fputc(',', lf);
+		iptt_prom_label(lf, "chain", s.chain, 0);
+		fputc(',', lf);
+		iptt_prom_label(lf, "hook", iptt_nft_hook_name(s.table_family, key.hook), 0);
+		if (per_netns)
+			fprintf(lf, ",netns=\"%u\"", key.netns);
+		fclose(lf);
+		for (i = 0; i < n && strcmp(a[i].labels, labels); i++)
+			;
+		if (i == n)
+			a[n++].labels = labels;
+		else
+			free(labels);
+		a[i].sum_ns += s.sum_ns;
+		for (j = 0; j < IPTT_HIST_SLOTS; j++)
+			a[i].slots[j] += s.slots[j];
+	}
+	for (i = 0; i < n; i++) {
+		iptt_prom_histogram(f, "ipttrace_table_latency_seconds", a[i].labels,
+				    a[i].slots, IPTT_HIST_SLOTS, a[i].sum_ns);
+		free(a[i].labels);
+	}
+	free(a);
+	free(vals);
+}
+
 /* ---- --summary counters ---- */
 
 static void one_rule(void *ctx, const struct iptt_summary_hits *h)
@@ -250,8 +327,10 @@ char *iptt_metrics_text(int hists_fd, bool per_netns, bool summary,
 
 	if (!f)
 		return NULL;
-	if (hists_fd >= 0)
+	if (hists_fd >= 0) {
 		write_latency(f, hists_fd, per_netns);
+		write_nft_latency(f, iptt_nft_hists_fd(), per_netns);
+	}
 	if (summary)
 		write_summary(f);
 	if (fclose(f)) {
