@@ -189,6 +189,14 @@ static __always_inline void nft_step(const struct nft_pktinfo *pkt,
 		kind = IPTT_KIND_RETURN;
 		if (!v61)
 			chain = BPF_CORE_READ((const struct nft_rule_dp_last *)rule, chain);
+		/*
+		 * The end of the base chain itself: its policy step follows.
+		 * 6.1 reports it (type RETURN, verdict continue), 6.12 types it
+		 * RULE with no handle; neither is a step of its own here, as in
+		 * x_tables, where a base chain ends in its policy only.
+		 */
+		if ((__u64)chain == (__u64)base + bpf_core_field_offset(struct nft_base_chain, chain))
+			return;
 		code = IPTT_NFT_RETURN;
 	} else {
 		kind = code == IPTT_NFT_RETURN ? IPTT_KIND_RETURN : IPTT_KIND_RULE;

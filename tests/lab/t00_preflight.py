@@ -7,8 +7,10 @@ from labtest import *
 def no_ip_tables():
     expect(not os.path.exists("/sys/module/ip_tables"), "ip_tables already loaded: test order broken")
     expect("nf_tables" in sh("iptables -V"), "iptables is not iptables-nft here")
-    expect_clean_failure(["icmp"], "iptables-nft")
+    # neither backend is in use yet: one line naming both
+    line = expect_clean_failure(["icmp"], "iptables-nft")
+    expect("ip_tables" in line and "nf_tables" in line, "error does not name both backends: %s" % line)
     expect(not os.path.exists("/sys/module/ip_tables"), "ipttrace loaded ip_tables itself")
 
 
-run("no ip_tables (iptables-nft box): one-line error, nothing left", no_ip_tables)
+run("neither ip_tables nor nf_tables loaded: one-line error naming both, nothing left", no_ip_tables)
