@@ -64,12 +64,19 @@ void iptt_prom_label(FILE *f, const char *name, const char *value, size_t max)
 	fputc('"', f);
 }
 
-/* A value Prometheus parses back exactly enough: %.17g, no locale. */
+/* The shortest text that parses back to v (so 1e-09, not 1.0000000000000001e-09). */
 static void prom_float(FILE *f, double v)
 {
 	char buf[64], *c;
+	int prec;
 
-	snprintf(buf, sizeof(buf), "%.17g", v);
+	for (prec = 6; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, sizeof(buf), "%.17g", v);
 	for (c = buf; *c; c++)
 		if (*c == ',')
 			*c = '.';
