@@ -259,8 +259,8 @@ def netns_pid():
     expect(nets == {srv_ns}, "packets from netns %s, want srv's %d" % (nets, srv_ns))
     expect_clean_failure(["--netns", "pid:999999", "icmp"], "no process 999999")
     # no dockerd, no crictl here: one line that names what is missing
-    expect_clean_failure(["--netns", "docker:web", "icmp"], "docker")
-    expect_clean_failure(["--netns", "cri:web", "icmp"], "crictl")
+    keep("missing.txt", "\n".join([expect_clean_failure(["--netns", "docker:web", "icmp"], "docker"),
+                                    expect_clean_failure(["--netns", "cri:web", "icmp"], "crictl"), ""]))
     return "pid:%d is srv's namespace; missing docker/crictl named in one line" % pid
 
 
@@ -334,6 +334,7 @@ def netns_docker():
                 expect(tr.rc == 0, "%s: exit %d: %s" % (what, tr.rc, tr.stderr()))
                 nets = {e["netns"] for e in tr.events() if e["event"] == "packet"}
                 expect(nets == {srv_ns}, "%s: packets from netns %s, want srv's %d" % (what, nets, srv_ns))
+                keep("docker-%s.txt" % what.split()[-1].lower(), "srv netns %d\n%s%s" % (srv_ns, tr.stderr(), tr.text))
                 p = subprocess.run([IPTTRACE, "--netns", "docker:nosuch", "icmp"],
                                    capture_output=True, text=True, timeout=60)
                 expect(p.returncode != 0 and len(p.stderr.strip().splitlines()) == 1
