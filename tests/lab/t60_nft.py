@@ -104,8 +104,8 @@ class Monitor:
                 if rest == "return":    # 6.1: an explicit return rule
                     out.append((fam, table, chain, "return", "return"))
                 # "continue": an implicit return, left out
-            elif what == "policy":
-                out.append((fam, table, chain, "policy", rest))
+            elif what == "policy":        # "policy accept meta mark 0x50"
+                out.append((fam, table, chain, "policy", rest.split()[0]))
         return out
 
 
@@ -288,6 +288,43 @@ def probes(ns, plan):
     return json.loads(p.stdout)
 
 
+SERVE = r'''
+import socket, sys
+kind, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", port))
+if kind == "tcp":
+    s.listen(64)
+open(sys.argv[3], "w").close()
+while True:
+    try:
+        if kind == "tcp":
+            s.accept()[0].close()
+        else:
+            d, peer = s.recvfrom(2000)
+            s.sendto(b"ok", peer)
+    except OSError:
+        pass
+'''
+
+
+def server(ns, kind, port, fam=None):
+    """A server on IPv4 and IPv6 that survives the probes' RSTs."""
+    script = "%s/serve60.py" % TMP
+    open(script, "w").write(SERVE)
+    ready = "%s/serve60-%s-%s-%d" % (TMP, ns, kind, port)
+    if os.path.exists(ready):
+        os.unlink(ready)
+    subprocess.Popen(["ip", "netns", "exec", ns, "python3", script, kind, str(port), ready],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if os.path.exists(ready):
+            return
+        time.sleep(0.05)
+    raise Fail("server %s %s/%d did not start" % (ns, kind, port))
+
+
 def pings(ns, addrs):
     return [ping(ns, a, 1) for a in addrs]
 
@@ -378,8 +415,8 @@ def fw_setup():
     two_hosts()
     sh("ip -6 addr add fd00::66/64 dev veth-cli nodad", ns="cli")
     sh("nft -f %s/firewalld-nft.nft" % RS, ns="srv")
-    server("srv", "tcp", 80, fam="6")     # "::" takes IPv4 too
-    server("srv", "udp", 51820, fam="6")
+    server("srv", "tcp", 80)
+    server("srv", "udp", 51820)
 
 
 def fw_traffic():
@@ -460,10 +497,21 @@ def key_released():
         time.sleep(1)
         sh("echo 0 > /sys/kernel/tracing/events/kprobes/iptt_nft_trace_init/enable")
         sh("echo -:iptt_nft_trace_init >> /sys/kernel/tracing/kprobe_events")
-        users = [l.split()[0] for l in open("/proc/modules") if re.search(r"\bnf_tables\b", l.split()[3])]
-        for m in users:
-            sh("modprobe -r %s" % m, check=False)
-        r = subprocess.run("modprobe -r nf_tables", shell=True, capture_output=True, text=True)
+        def users(mod):
+            for l in open("/proc/modules"):
+                f = l.split()
+                if f[0] == mod:
+                    return [u for u in f[3].split(",") if u and u != "-"]
+            return []
+
+        def remove(mod, depth=0):
+            for u in users(mod):
+                if depth < 8:
+                    remove(u, depth + 1)
+            sh("rmmod %s" % mod, check=False)
+        for u in users("nf_tables"):
+            remove(u)
+        r = subprocess.run("rmmod nf_tables", shell=True, capture_output=True, text=True)
         expect(not os.path.exists("/sys/module/nf_tables"),
                "nf_tables cannot be unloaded after ipttrace: %s (refcnt %s)" % (
                    r.stderr.strip(), open("/sys/module/nf_tables/refcnt").read().strip()
