@@ -527,6 +527,7 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table->name);
 	e->tuple = fr->tuple;
 	e->nat_valid = 0;
+	e->pad2 = 0;
 	__builtin_memset(&e->nat_tuple, 0, sizeof(e->nat_tuple));
 	if (e->table[0] == 'n' && e->table[1] == 'a' && e->table[2] == 't' &&
 	    !e->table[3] && (ret & IPTT_NF_VERDICT_MASK) == 1)

@@ -127,6 +127,7 @@ struct iptt_verdict {
 	 * (after the table returns), from the conntrack entry's tuples.
 	 */
 	struct iptt_tuple nat_tuple;
+	__u32 pad2;		/* explicit: no stale ring buffer bytes */
 };
 
 struct iptt_ruleset {
@@ -277,6 +278,12 @@ struct iptt_stats {
  * (0xb7, used before, is nsfs's: the old IPTT_IOC_ENABLE was NS_GET_PARENT.)
  */
 #define IPTT_IOC_MAGIC		0xE1
+/* The ioctl structs are ABI: the same size for 32- and 64-bit callers. */
+_Static_assert(sizeof(struct iptt_config) == 48, "struct iptt_config is ABI");
+_Static_assert(sizeof(struct iptt_stats) == 64, "struct iptt_stats is ABI");
+_Static_assert(sizeof(struct iptt_verdict) % 8 == 0 &&
+	       sizeof(struct iptt_verdict) == 160, "no implicit padding in events");
+
 #define IPTT_IOC_SET_CONFIG	_IOW(IPTT_IOC_MAGIC, 1, struct iptt_config)
 #define IPTT_IOC_ENABLE		_IO(IPTT_IOC_MAGIC, 2)
 #define IPTT_IOC_DISABLE	_IO(IPTT_IOC_MAGIC, 3)

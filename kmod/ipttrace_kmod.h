@@ -57,5 +57,6 @@ bool iptt_nft_active(void);
 /* quiet.c */
 int iptt_quiet_start(bool silence);
 void iptt_quiet_stop(void);
+void iptt_quiet_exit(void);
 
 #endif /* IPTTRACE_KMOD_H */

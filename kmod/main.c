@@ -235,6 +235,7 @@ static void __exit iptt_exit(void)
 {
 	/* the device holds a module reference while open: nothing is enabled */
 	misc_deregister(&iptt_misc);
+	iptt_quiet_exit();
 	pr_info("unloaded\n");
 }
 

@@ -16,9 +16,10 @@
  * whenever the CPU is already inside any kprobe handler, e.g. when a receive
  * softirq runs nf_log_trace() from the irq exit of an interrupt that hit a
  * kprobe handler.  A skipped silencer leaks the TRACE line.  An ftrace_ops
- * callback is only guarded against recursion within one context (normal,
- * softirq, irq, NMI), and this callback calls nothing that could recurse,
- * so it runs for every call.  (The BPF kprobe on the same function can still
+ * without FTRACE_OPS_FL_RECURSION is called straight from the trampoline,
+ * or, when other ops (the BPF kprobe) share the function, from ftrace's list
+ * function, whose guard is per context (normal, softirq, irq, NMI); this
+ * callback calls nothing that could recurse, so it runs for every call.  (The BPF kprobe on the same function can still
  * be skipped that way: userspace compares log_calls with the calls the BPF
  * program saw and reports the difference as lost steps.)
  *
@@ -71,8 +72,8 @@
 static bool iptt_quiet_silence;	/* set before registering, then read-only */
 
 /*
- * Context: the caller's (softirq or process context, under the netfilter
- * hook's rcu_read_lock()), with preemption disabled by ftrace.
+ * Context: nf_log_trace()'s caller, ipt_do_table() or ip6t_do_table():
+ * softirq, or process context with BH disabled, so this CPU stays put.
  */
 static void notrace iptt_quiet_call(unsigned long ip, unsigned long parent_ip,
 				    struct ftrace_ops *op,
@@ -102,23 +103,34 @@ static struct ftrace_ops iptt_quiet_ops = {
 };
 
 static bool iptt_quiet_on;
+static bool iptt_quiet_filtered;	/* the ops' filter hash is set */
 
-/* Process context, iptt_lock held. */
+/*
+ * The filter is set once, on the first enable, and freed only when the
+ * module goes (iptt_quiet_exit()): ftrace_free_filter() leaves a dangling
+ * hash pointer in the ops before "ftrace: Reinitialize hash to EMPTY_HASH
+ * after freeing" (6.15, not in 6.1), which the next ftrace_set_filter()
+ * would free again.  Enable and disable only register and unregister.
+ *
+ * Process context, iptt_lock held.
+ */
 int iptt_quiet_start(bool silence)
 {
 	static char name[] = "nf_log_trace";
 	int err;
 
 	iptt_quiet_silence = silence;
-	err = ftrace_set_filter(&iptt_quiet_ops, name, strlen(name), 1);
-	if (err) {
-		pr_err("cannot find nf_log_trace for ftrace: %d\n", err);
-		return err;
+	if (!iptt_quiet_filtered) {
+		err = ftrace_set_filter(&iptt_quiet_ops, name, strlen(name), 1);
+		if (err) {
+			pr_err("cannot find nf_log_trace for ftrace: %d\n", err);
+			return err;
+		}
+		iptt_quiet_filtered = true;
 	}
 	err = register_ftrace_function(&iptt_quiet_ops);
 	if (err) {
 		pr_err("cannot attach to nf_log_trace with ftrace: %d\n", err);
-		ftrace_free_filter(&iptt_quiet_ops);
 		return err;
 	}
 	iptt_quiet_on = true;
@@ -131,6 +143,13 @@ void iptt_quiet_stop(void)
 	if (!iptt_quiet_on)
 		return;
 	unregister_ftrace_function(&iptt_quiet_ops);
-	ftrace_free_filter(&iptt_quiet_ops);
 	iptt_quiet_on = false;
+}
+
+/* Module exit: tracing is off (the device is closed). */
+void iptt_quiet_exit(void)
+{
+	if (iptt_quiet_filtered)
+		ftrace_free_filter(&iptt_quiet_ops);
+	iptt_quiet_filtered = false;
 }

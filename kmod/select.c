@@ -171,9 +171,20 @@ static unsigned int iptt_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (!iptt_dev_match(sel, state))
 		return NF_ACCEPT;
-	/* skb->data is the network header here, as the DLT_RAW filter expects */
-	if (sel->prog && !bpf_prog_run_save_cb(sel->prog, skb))
-		return NF_ACCEPT;
+	/*
+	 * skb->data is the network header here, as the DLT_RAW filter
+	 * expects.  bpf_prog_run() wants migration off; LOCAL_OUT runs
+	 * preemptible (xt_bpf gets it from ipt_do_table's local_bh_disable()).
+	 */
+	if (sel->prog) {
+		u32 ok;
+
+		migrate_disable();
+		ok = bpf_prog_run_save_cb(sel->prog, skb);
+		migrate_enable();
+		if (!ok)
+			return NF_ACCEPT;
+	}
 	this_cpu_inc(iptt_stats.matched);
 
 	if (!iptt_take_token(sel)) {

@@ -82,6 +82,19 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 			json_lost(out, v, "probe-missed", "nf_log_trace");
 		total += v;
 	}
+	/*
+	 * A selected packet whose packet_selected kprobe was skipped would
+	 * show up as traced by someone else's rule: count it here.  Ring
+	 * buffer losses may be such packet events too, and are said already.
+	 */
+	if (a && a->have_kmod && a->selected > a->packets_seen + a->ring_lost) {
+		v = a->selected - a->packets_seen - a->ring_lost;
+		fprintf(err, "ipttrace: %llu of %llu selected packets were missed by the packet_selected kprobe\n",
+			v, a->selected);
+		if (json)
+			json_lost(out, v, "probe-missed", "packet_selected");
+		total += v;
+	}
 	if (json)
 		fflush(out);
 	return total;

@@ -17,6 +17,9 @@ struct iptt_accounting {
 	bool have_kmod;
 	unsigned long long log_calls;		/* the module's nf_log_trace count */
 	unsigned long long log_calls_seen;	/* the BPF kprobe's, same window */
+	unsigned long long selected;		/* packets the module selected */
+	unsigned long long packets_seen;	/* their packet events received */
+	unsigned long long ring_lost;		/* events of any kind lost */
 };
 
 /*

@@ -94,6 +94,22 @@ static int check_unspec_logger(void)
 	return 0;
 }
 
+/*
+ * Packet events of packets ipttrace.ko selected, to compare with the
+ * module's own count: the kprobe that emits them can be skipped too.
+ */
+static unsigned long long filter_packets;
+
+static int count_event(void *ctx, void *data, size_t len)
+{
+	const struct iptt_packet *p = data;
+
+	if (len >= sizeof(*p) && p->hdr.kind == IPTT_EV_PACKET &&
+	    p->origin == IPTT_ORIGIN_FILTER)
+		filter_packets++;
+	return iptt_out_event(ctx, data, len);
+}
+
 static unsigned int gen_of(void *ctx)
 {
 	return iptt_bpf_gen(ctx);
@@ -163,7 +179,7 @@ static int run_trace(const struct iptt_opts *o)
 	iptt_out_init(&oc);
 
 	b.netns = netns;
-	if (iptt_bpf_start(&b, o, true, iptt_out_event, NULL))
+	if (iptt_bpf_start(&b, o, true, count_event, NULL))
 		goto cleanup;
 	iptt_ruletext_init(gen_of, &b);
 	/* the module counts rule steps from enable on: compare from here */
@@ -205,6 +221,7 @@ static int run_trace(const struct iptt_opts *o)
 	if (km.fd >= 0 && iptt_kmod_stats(&km, &st) == 0) {
 		acct.have_kmod = true;
 		acct.log_calls = st.log_calls;
+		acct.selected = st.selected;
 		if (o->verbose || st.rate_limited)
 			fprintf(stderr, "ipttrace: %llu packets matched, %llu traced, %llu over the --rate cap, %llu log lines silenced\n",
 				(unsigned long long)st.matched, (unsigned long long)st.selected,
@@ -218,6 +235,8 @@ static int run_trace(const struct iptt_opts *o)
 	lost = iptt_bpf_lost(&b);
 	if (lost > reported)
 		iptt_out_lost(lost - reported);
+	acct.packets_seen = filter_packets;
+	acct.ring_lost = lost;
 	if (lost)
 		fprintf(stderr, "ipttrace: %llu events lost in all\n", lost);
 	iptt_accounting_report(&b, &acct, stdout, stderr, o->json);

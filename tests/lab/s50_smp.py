@@ -70,6 +70,8 @@ def lost_of(tr):
     for e in tr.events():
         if e["event"] == "lost":
             r = e.get("reason", "ring-buffer")
+            if r == "probe-missed" and e.get("program") != "nf_log_trace":
+                r += "/" + e.get("program", "?")     # not rule steps
             out[r] = out.get(r, 0) + e["count"]
     return out
 
