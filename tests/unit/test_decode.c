@@ -186,7 +186,7 @@ static void test_short_records(void **state)
 static void test_unknown_kinds(void **state)
 {
 	static const unsigned int bad[] = {
-		0, IPTT_EV_RULESET + 1, 0x100, 0x80000001, 0xffffffff,
+		0, IPTT_EV_NFT_VERDICT + 1, 0x100, 0x80000001, 0xffffffff,
 	};
 	union iptt_event ev;
 	size_t i, len = sizeof(ev) + 64;
@@ -198,6 +198,29 @@ static void test_unknown_kinds(void **state)
 		assert_int_equal(iptt_decode(rec, len, &ev), -1);
 		free(rec);
 	}
+}
+
+/* nf_tables steps: names terminated, a kind beyond policy refused */
+static void test_nft_events(void **state)
+{
+	size_t len = sizeof(struct iptt_nft_rule);
+	struct iptt_nft_rule *r = calloc(1, len);
+	union iptt_event ev;
+
+	assert_non_null(r);
+	r->hdr.kind = IPTT_EV_NFT_RULE;
+	memset(r->table, 'x', sizeof(r->table));
+	memset(r->chain, 'y', sizeof(r->chain));
+	memset(r->target, 'z', sizeof(r->target));
+	r->kind = IPTT_KIND_POLICY;
+	assert_int_equal(iptt_decode(r, len, &ev), IPTT_EV_NFT_RULE);
+	assert_int_equal(strlen(ev.nft_rule.table), sizeof(r->table) - 1);
+	assert_int_equal(strlen(ev.nft_rule.chain), sizeof(r->chain) - 1);
+	assert_int_equal(strlen(ev.nft_rule.target), sizeof(r->target) - 1);
+	r->kind = IPTT_KIND_UNKNOWN;
+	assert_int_equal(iptt_decode(r, len, &ev), -1);
+	assert_int_equal(iptt_decode(r, len - 1, &ev), -1);
+	free(r);
 }
 
 static void test_packet_family(void **state)
@@ -570,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_fields_survive),
 		cmocka_unit_test(test_short_records),
 		cmocka_unit_test(test_unknown_kinds),
+		cmocka_unit_test(test_nft_events),
 		cmocka_unit_test(test_packet_family),
 		cmocka_unit_test(test_strings_terminated),
 		cmocka_unit_test(test_rule_kind),
