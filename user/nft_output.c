@@ -415,13 +415,11 @@ static void on_rule(const struct iptt_nft_rule *r)
 	char vbuf[IPTT_NFT_NAME_LEN + 8], *line = NULL;
 	unsigned int rulenum = 0;
 
-	memset(&info, 0, sizeof(info));
-	if (cfg.rule_text || cfg.summary || !r->chain_known) {
-		st = resolve(r, &info);
-		if (st == TEXT_OK) {
-			rulenum = info.rulenum;
-			text = info.text;
-		}
+	/* the rule number needs the listing even with --no-rule-text */
+	st = resolve(r, &info);
+	if (st == TEXT_OK) {
+		rulenum = info.rulenum;
+		text = info.text;
 	}
 	chain = r->chain_known ? r->chain : info.chain ? info.chain : "?";
 	/* an implicit return has no rule, so no text: that is known */
