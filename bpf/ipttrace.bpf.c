@@ -786,8 +786,9 @@ int BPF_KRETPROBE(replace_exit_kp)
 	return 0;
 }
 
-
 /* nf_tables (iptables-nft, native nftables): steps, base chain verdicts */
 #include "nft.bpf.h"
+/* packet fate: dropped (reason), delivered, forwarded, sent */
+#include "fate.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -33,6 +33,7 @@ enum iptt_event_kind {
 	/* -w: the first bytes of a selected packet, after its IPTT_EV_PACKET;
 	 * a value of its own, away from the kinds above as they grow */
 	IPTT_EV_PACKET_BYTES = 32,
+	IPTT_EV_FATE = 48,	/* where a traced packet's journey ended */
 };
 
 /* Where a packet event came from. */
@@ -222,6 +223,31 @@ struct iptt_hist {
 	__u64 count;
 	__u64 sum_ns;
 	__u64 slots[IPTT_HIST_SLOTS];
+};
+
+/* ---- packet fate (bpf/fate.bpf.h, user/fate.c) ---- */
+
+enum iptt_fate_kind {
+	IPTT_FATE_UNKNOWN = 0,
+	IPTT_FATE_DROPPED,	/* skb:kfree_skb: reason and location */
+	IPTT_FATE_DELIVERED,	/* ip(6)_protocol_deliver_rcu kept it: local L4 */
+	IPTT_FATE_FORWARDED,	/* handed to an egress device, received earlier */
+	IPTT_FATE_SENT,		/* handed to an egress device, generated here */
+};
+
+struct iptt_fate {
+	struct iptt_hdr hdr;
+	__u64 location;		/* dropped: the kfree_skb caller's address */
+	__u32 reason;		/* dropped: enum skb_drop_reason value */
+	__u32 netns;		/* where it ended */
+	__u32 ifindex;		/* forwarded/sent: egress device */
+	__u16 sport;		/* delivered: TCP/UDP ports, host order */
+	__u16 dport;
+	__u8  fate;		/* enum iptt_fate_kind */
+	__u8  family;		/* NFPROTO_IPV4/IPV6, 0 if unknown */
+	__u8  proto;		/* delivered: the L4 protocol */
+	__u8  pad[5];
+	char  dev[IPTT_IFNAME_LEN];	/* egress (forwarded/sent) or skb->dev */
 };
 
 /* ---- /dev/ipttrace ioctl ABI ---- */

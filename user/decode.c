@@ -35,6 +35,9 @@ int iptt_decode(const void *data, size_t len, union iptt_event *ev)
 	case IPTT_EV_NFT_VERDICT:
 		want = sizeof(ev->nft_verdict);
 		break;
+	case IPTT_EV_FATE:
+		want = sizeof(ev->fate);
+		break;
 	default:
 		return -1;
 	}
@@ -72,6 +75,11 @@ int iptt_decode(const void *data, size_t len, union iptt_event *ev)
 	case IPTT_EV_NFT_VERDICT:
 		TERMINATE(ev->nft_verdict.table);
 		TERMINATE(ev->nft_verdict.chain);
+		break;
+	case IPTT_EV_FATE:
+		TERMINATE(ev->fate.dev);
+		if (ev->fate.fate > IPTT_FATE_SENT)
+			return -1;
 		break;
 	}
 	return (int)hdr.kind;

@@ -15,6 +15,7 @@ union iptt_event {
 	struct iptt_ruleset ruleset;
 	struct iptt_nft_rule nft_rule;
 	struct iptt_nft_verdict nft_verdict;
+	struct iptt_fate fate;
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ipttrace.skel.h"
+#include "fate.h"
 #include "loader.h"
 #include "nft.h"
 
@@ -99,6 +100,7 @@ static void set_autoload(struct ipttrace_bpf *s, bool trace, bool v4, bool v6,
 	bpf_program__set_autoload(fentry ? s->progs.ip6t_enter : s->progs.ip6t_enter_kp, v6);
 	bpf_program__set_autoload(fentry ? s->progs.ip6t_exit : s->progs.ip6t_exit_kp, v6);
 	iptt_nft_autoload(s, trace, fentry);
+	iptt_fate_autoload(s, trace, fentry);	/* packet fate */
 	if (!trace)
 		return;
 	bpf_program__set_autoload(s->progs.packet_selected, true);

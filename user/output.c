@@ -19,6 +19,7 @@
 #include "ruletext.h"
 #include "summary.h"
 #include "pcapng.h"
+#include "fate.h"
 
 #define MAX_GROUPS	4096	/* packets in flight before the oldest is forced out */
 #define MAX_STEPS	512	/* lines kept per packet */
@@ -52,6 +53,12 @@ struct group {
 	struct line *lines;
 	unsigned int nlines, cap, dropped_lines;
 	unsigned int table_start;	/* first line after the last verdict */
+	/* packet fate (user/fate.c): what explains it, and whether it came */
+	bool have_fate, have_verdict;
+	unsigned int last_verdict;
+	char last_verdict_table[IPTT_TABLE_LEN];
+	char last_rule[IPTT_TABLE_LEN + IPTT_CHAIN_LEN + 24];
+	char *last_rule_text;
 };
 
 static struct iptt_out_cfg cfg;
@@ -218,6 +225,7 @@ static void free_group(struct group *g)
 
 	for (i = 0; i < g->nlines; i++)
 		free(g->lines[i].text);
+	free(g->last_rule_text);
 	free(g->lines);
 	free(g);
 }
@@ -428,6 +436,10 @@ static void on_rule(const struct iptt_rule *r)
 			 r->table, r->chain, r->rulenum);
 	if (cfg.summary)
 		iptt_summary_rule(r, st == IPTT_TEXT_OK ? text : NULL);
+	snprintf(g->last_rule, sizeof(g->last_rule), "%s:%s:%s:%u", r->table,
+		 r->chain, iptt_kind_name(r->kind), r->rulenum);
+	free(g->last_rule_text);
+	g->last_rule_text = st == IPTT_TEXT_OK && text ? strdup(text) : NULL;
 	if (cfg.json) {
 		json_rule(r, text, st);
 		return;
@@ -488,7 +500,10 @@ static void on_verdict(const struct iptt_verdict *v)
 	g->have_tuple = true;
 	if (cfg.summary)
 		iptt_summary_verdict(v);
-	if ((v->verdict & 0xff) == 0)
+	g->have_verdict = true;
+	g->last_verdict = v->verdict;
+	memcpy(g->last_verdict_table, v->table, sizeof(g->last_verdict_table));
+	if ((v->verdict & 0xff) == 0 && !iptt_fate_enabled())
 		g->done = true;		/* dropped: nothing more will come */
 	if (cfg.json) {
 		json_verdict(v);
@@ -543,6 +558,67 @@ static void on_ruleset(const struct iptt_ruleset *r)
 		iptt_family_name(r->family), r->table, r->gen);
 }
 
+/* ---- packet fate (user/fate.c) ---- */
+
+static void fate_ctx(const struct group *g, struct iptt_fate_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!g)
+		return;
+	c->rule = g->last_rule[0] ? g->last_rule : NULL;
+	c->rule_text = g->last_rule_text;
+	if (g->have_verdict) {
+		c->verdict = iptt_verdict_name(g->last_verdict);
+		c->verdict_table = g->last_verdict_table;
+	}
+}
+
+/* f == NULL: the group ends without one (unknown) */
+static void emit_fate(struct group *g, unsigned long long id,
+		      const struct iptt_fate *f)
+{
+	struct iptt_fate_ctx c;
+	char buf[768];
+	struct line *l;
+
+	fate_ctx(g, &c);
+	iptt_fate_count(f);
+	if (cfg.json) {
+		jw_begin(&jw);
+		jw_str(&jw, "event", "fate");
+		jw_u64(&jw, "id", id);
+		if (f)
+			jw_u64(&jw, "time_ns", f->hdr.time_ns);
+		if (f && f->family)
+			jw_str(&jw, "family", iptt_family_name(f->family));
+		iptt_fate_json(&jw, f, &c, NULL);
+		json_emit();
+		return;
+	}
+	iptt_fate_format(f, &c, NULL, buf, sizeof(buf));
+	if (g && (l = add_line(g, LINE_TEXT))) {
+		l->text = strdup(buf);
+		return;
+	}
+	if (!g)		/* its trace was printed already */
+		fprintf(cfg.f, "  id %llu%s\n", id, buf + 3);
+}
+
+static void on_fate(const struct iptt_fate *f)
+{
+	struct group *g = find_group(f->hdr.id, false);
+
+	if (!g && cfg.max_packets && started >= cfg.max_packets)
+		return;		/* -c: a packet past the count */
+	if (g) {
+		if (g->have_fate)
+			return;
+		g->have_fate = true;
+		g->done = true;		/* the end of its journey */
+	}
+	emit_fate(g, f->hdr.id, f);
+}
+
 /* -w: the packet with its trace, as the human output shows it, as comment */
 static void pcap_group(const struct group *g)
 {
@@ -591,6 +667,9 @@ int iptt_out_event(void *ctx, void *data, size_t len)
 	case IPTT_EV_NFT_VERDICT:
 		iptt_nft_out_event(&ev);
 		break;
+	case IPTT_EV_FATE:
+		on_fate(&ev.fate);
+		break;
 	default:
 		bad_records++;
 	}
@@ -612,6 +691,8 @@ unsigned long iptt_out_flush(unsigned long long now_ns,
 			groups[kept++] = g;
 			continue;
 		}
+		if (!g->have_fate && iptt_fate_enabled())
+			emit_fate(g, g->id, NULL);
 		if (!cfg.json)
 			print_group(cfg.f, g);
 		if (iptt_pcap_active())
@@ -648,8 +729,8 @@ bool iptt_out_nft_step(unsigned long long id, unsigned long long time_ns,
 		return false;
 	g->last_ns = time_ns;
 	g->family = family;
-	if (done)
-		g->done = true;
+	if (done && !iptt_fate_enabled())
+		g->done = true;		/* else the fate event ends it */
 	return true;
 }
 

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "nft.h"
 #include "summary.h"
+#include "fate.h"
 
 #define MAX_RULES	8192
 #define MAX_TABLES	256
@@ -179,6 +180,7 @@ void iptt_summary_print(FILE *f, bool json)
 	}
 out:
 	iptt_nft_summary_print(f, json);
+	iptt_fate_summary_print(f, json);
 	if (overflow)
 		fprintf(stderr, "ipttrace: summary full: %llu steps not counted\n",
 			overflow);
@@ -227,4 +229,5 @@ void iptt_summary_free(void)
 	free(rules);
 	rules = NULL;
 	nrules = ntables = 0;
+	iptt_fate_free();
 }
