@@ -311,10 +311,18 @@ def netns_docker():
     sock = "%s/docker.sock" % TMP
     open("%s/fake_dockerd.py" % TMP, "w").write(FAKE_DOCKERD)
     fake = subprocess.Popen(["python3", "%s/fake_dockerd.py" % TMP, sock, str(pid)])
-    for _ in range(100):
-        if os.path.exists(sock):
+    import socket
+    t0 = time.monotonic()
+    while True:     # python's startup under TCG takes seconds: wait until it answers
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sock)
+            s.close()
             break
-        time.sleep(0.05)
+        except OSError:
+            expect(fake.poll() is None and time.monotonic() - t0 < 60,
+                   "the stand-in dockerd did not come up")
+            time.sleep(0.1)
     done = []
     env0 = dict(os.environ, DOCKER_HOST="unix://" + sock)
     try:
