@@ -283,6 +283,7 @@ int BPF_KPROBE(nft_notify_v612_kp, void *pkt, void *verdict, void *rule, void *i
 
 struct nft_frame {
 	__u64 start_ns;
+	__u64 sp;	/* trampoline frame (fentry) or stack pointer (kprobe) */
 	__u64 pkt;
 	__u64 chain;	/* priv: the base chain's struct nft_chain */
 	__u64 skb;	/* address only: never dereferenced at exit */
@@ -322,7 +323,52 @@ struct {
 	__type(value, struct iptt_nft_hist);
 } nft_hist_scratch SEC(".maps");
 
-static __always_inline void nft_chain_enter(const struct nft_pktinfo *pkt, const void *priv)
+/*
+ * The same discipline as the x_tables frames (table_enter/table_exit in
+ * ipttrace.bpf.c): the depth never goes past the bound, a frame left by a
+ * skipped exit program is dropped when a later call at the same frame
+ * address enters, and an exit finds its own frame by identity.
+ */
+static __always_inline struct nft_frame *nft_frame_at(struct nft_stack *st, __u32 d)
+{
+	asm volatile("" : "+r"(d));
+	return &st->f[d & (IPTT_MAX_DEPTH - 1)];
+}
+
+static __always_inline __u32 nft_first_frame_at(const struct nft_stack *st,
+						__u32 depth, __u64 sp)
+{
+	int i;
+
+	for (i = 0; i < IPTT_MAX_DEPTH; i++) {
+		if (i >= depth)
+			break;
+		if (st->f[i].sp == sp)
+			return i;
+	}
+	return depth;
+}
+
+static __always_inline int nft_find_frame(const struct nft_stack *st, __u32 depth,
+					  bool by_args, __u64 pkt, __u64 chain,
+					  __u64 sp)
+{
+	int i;
+
+	for (i = IPTT_MAX_DEPTH - 1; i >= 0; i--) {
+		const struct nft_frame *fr = &st->f[i];
+
+		if (i >= depth)
+			continue;
+		if (by_args ? fr->pkt == pkt && fr->chain == chain && fr->sp == sp :
+			      sp - fr->sp <= 16)
+			return i;
+	}
+	return -1;
+}
+
+static __always_inline void nft_chain_enter(const struct nft_pktinfo *pkt, const void *priv,
+					    __u64 sp)
 {
 	const struct sk_buff *skb = BPF_CORE_READ(pkt, skb);
 	const struct nf_hook_state *state;
@@ -340,17 +386,22 @@ static __always_inline void nft_chain_enter(const struct nft_pktinfo *pkt, const
 	if (!st)
 		return;
 	d = st->depth;
-	if (d && d <= IPTT_MAX_DEPTH &&
-	    bpf_ktime_get_ns() - st->f[(d - 1) & (IPTT_MAX_DEPTH - 1)].start_ns > 1000000000ULL)
+	if (d > IPTT_MAX_DEPTH)
+		d = IPTT_MAX_DEPTH;
+	if (d && bpf_ktime_get_ns() -
+	    st->f[(d - 1) & (IPTT_MAX_DEPTH - 1)].start_ns > 1000000000ULL)
 		d = 0;		/* a missed kretprobe left it: start over */
-	st->depth = d + 1;
+	d = nft_first_frame_at(st, d, sp);
 	if (d >= IPTT_MAX_DEPTH) {
+		st->depth = d;
 		__sync_fetch_and_add(&stack_overflows, 1);
 		return;
 	}
-	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];
+	st->depth = d + 1;
+	fr = nft_frame_at(st, d);
 	state = BPF_CORE_READ(pkt, state);
 	fr->start_ns = bpf_ktime_get_ns();
+	fr->sp = sp;
 	fr->pkt = (__u64)pkt;
 	fr->chain = (__u64)priv;
 	fr->skb = (__u64)skb;
@@ -400,7 +451,8 @@ static __always_inline void nft_hist_add(const struct nft_frame *fr, __u64 delta
 	h->slots[slot]++;
 }
 
-static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *pkt, const void *priv)
+static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *pkt, const void *priv,
+					   __u64 sp, bool by_args)
 {
 	struct iptt_nft_verdict *e;
 	const struct nft_chain *chain;
@@ -408,22 +460,22 @@ static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *
 	const struct nft_table *table;
 	struct nft_stack *st;
 	struct nft_frame *fr;
-	__u32 zero = 0, d;
+	__u32 zero = 0;
 	__u64 now, id;
+	int d;
 
 	st = bpf_map_lookup_elem(&nft_stacks, &zero);
 	if (!st || !st->depth)
 		return;
-	d = st->depth - 1;
-	if (cfg.lazy_frames && d < IPTT_MAX_DEPTH) {
-		fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];
-		if (fr->pkt != (__u64)pkt || fr->chain != (__u64)priv)
-			return;
+	d = nft_find_frame(st, st->depth, by_args, (__u64)pkt, (__u64)priv, sp);
+	if (d < 0) {
+		/* lazy frames: an untraced call pushed none */
+		if (!cfg.lazy_frames)
+			__sync_fetch_and_add(&unmatched_exits, 1);
+		return;
 	}
 	st->depth = d;
-	if (d >= IPTT_MAX_DEPTH)
-		return;
-	fr = &st->f[d & (IPTT_MAX_DEPTH - 1)];
+	fr = nft_frame_at(st, d);
 	now = bpf_ktime_get_ns();
 	if (cfg.latency)
 		nft_hist_add(fr, now - fr->start_ns);
@@ -456,28 +508,29 @@ static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *
 SEC("fentry/nft_do_chain")
 int BPF_PROG(nft_chain_enter_fe, void *pkt, void *priv)
 {
-	nft_chain_enter(pkt, priv);
+	nft_chain_enter(pkt, priv, (__u64)ctx);
 	return 0;
 }
 
 SEC("fexit/nft_do_chain")
 int BPF_PROG(nft_chain_exit_fe, void *pkt, void *priv, unsigned int ret)
 {
-	nft_chain_exit(ret, pkt, priv);
+	nft_chain_exit(ret, pkt, priv, (__u64)ctx, true);
 	return 0;
 }
 
 SEC("kprobe/nft_do_chain")
 int BPF_KPROBE(nft_chain_enter_kp, void *pkt, void *priv)
 {
-	nft_chain_enter(pkt, priv);
+	nft_chain_enter(pkt, priv, PT_REGS_SP(ctx));
 	return 0;
 }
 
 SEC("kretprobe/nft_do_chain")
 int BPF_KRETPROBE(nft_chain_exit_kp, unsigned int ret)
 {
-	nft_chain_exit(ret, NULL, NULL);	/* cfg.lazy_frames is off */
+	/* no arguments: found by stack pointer; cfg.lazy_frames is off */
+	nft_chain_exit(ret, NULL, NULL, PT_REGS_SP(ctx), false);
 	return 0;
 }
 
