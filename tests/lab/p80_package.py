@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """A fresh install of the Debian packages, as a new user would do it, on the
-lab kernel (issue 12).  make check builds build/deb/*.deb on the host before
-the lab (tests/check); a missing package fails the test, it never skips.
+lab kernel (issue 12).  Not part of make check yet: it has not passed on a
+lab kernel (the in-guest DKMS build did not finish within 25 minutes on a
+loaded host).  Run it with `make lab-package` (builds build/deb/*.deb first;
+a missing package fails the test, it never skips).
 
 The guest's / is the host's root, read-only over 9p.  This test unshares its
 mount namespace and mounts an overlay in place over /usr, /etc and /var, each
