@@ -169,7 +169,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kind = iptt_decode(data, size, &ev);
 	if (kind < 0)
 		return 0;
-	check(kind >= IPTT_EV_PACKET && kind <= IPTT_EV_RULESET);
+	/* the kinds the decoder knows, and no other */
+	check((kind >= IPTT_EV_PACKET && kind <= IPTT_EV_NFT_VERDICT) ||
+	      kind == IPTT_EV_FATE);
 	check((unsigned int)kind == ev.hdr.kind);
 	check_static(iptt_kind_name(ev.hdr.kind));
 
@@ -211,6 +213,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(size >= sizeof(ev.ruleset));
 		check_str(ev.ruleset.table, sizeof(ev.ruleset.table));
 		fmt_common(ev.ruleset.family, 0);
+		break;
+	case IPTT_EV_NFT_RULE:
+		head = offsetof(struct iptt_nft_rule, table);
+		check(size >= sizeof(ev.nft_rule));
+		check(ev.nft_rule.kind <= IPTT_KIND_POLICY);
+		check_str(ev.nft_rule.table, sizeof(ev.nft_rule.table));
+		check_str(ev.nft_rule.chain, sizeof(ev.nft_rule.chain));
+		check_str(ev.nft_rule.target, sizeof(ev.nft_rule.target));
+		fmt_common(ev.nft_rule.family, ev.nft_rule.hook);
+		break;
+	case IPTT_EV_NFT_VERDICT:
+		head = offsetof(struct iptt_nft_verdict, table);
+		check(size >= sizeof(ev.nft_verdict));
+		check_str(ev.nft_verdict.table, sizeof(ev.nft_verdict.table));
+		check_str(ev.nft_verdict.chain, sizeof(ev.nft_verdict.chain));
+		fmt_common(ev.nft_verdict.family, ev.nft_verdict.hook);
+		break;
+	case IPTT_EV_FATE:
+		head = offsetof(struct iptt_fate, dev);
+		check(size >= sizeof(ev.fate));
+		check(ev.fate.fate <= IPTT_FATE_SENT);
+		check_str(ev.fate.dev, sizeof(ev.fate.dev));
 		break;
 	default:
 		__builtin_trap();
