@@ -14,10 +14,10 @@ def nft_steps(tr):
 
 def kprobe_equals_fentry():
     two_hosts()
-    sh("iptables-nft -N AUDIT", ns="srv")
-    sh("iptables-nft -A INPUT -s 10.0.0.1 -j AUDIT", ns="srv")
-    sh("iptables-nft -A AUDIT -p udp -j RETURN", ns="srv")
-    sh("iptables-nft -A AUDIT -p icmp -j ACCEPT", ns="srv")
+    sh("iptables-nft -N CHECKS", ns="srv")
+    sh("iptables-nft -A INPUT -s 10.0.0.1 -j CHECKS", ns="srv")
+    sh("iptables-nft -A CHECKS -p udp -j RETURN", ns="srv")
+    sh("iptables-nft -A CHECKS -p icmp -j ACCEPT", ns="srv")
     sh("nft -f %s/mixed-native.nft" % RS, ns="srv")
     got = {}
     for probe in ("fentry", "kprobe"):
