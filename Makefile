@@ -11,6 +11,7 @@
 #   make bench      overhead/throughput table (lab)
 #   make fuzz       libFuzzer on the event decoder and the iptables-save parser
 #   make deb        build/deb/ipttrace_*.deb and ipttrace-dkms_*.deb, lintian-checked
+#   make deb ARCH=arm64   build/arm64/deb/ipttrace_*_arm64.deb, cross-built
 #   make deb-check  make deb, then install, use and purge both in a throwaway overlay root
 #   make man        lint the man page doc/ipttrace.8 (mandoc)
 #   make install [DESTDIR= prefix=], make clean
@@ -59,7 +60,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	libcmocka-dev libjansson-dev libnftnl-dev libmnl-dev make gcc pkg-config kmod iproute2 iptables nftables \
-	qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu busybox-static cpio xz-utils python3 sparse \
+	qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross file busybox-static cpio xz-utils python3 sparse \
 	linux-image-amd64 linux-headers-amd64 \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
@@ -104,17 +105,19 @@ man:
 	$(Q)mandoc -T lint -W warning doc/ipttrace.8
 
 # Debian packages (debian/): dpkg-buildpackage writes to ..; move them here.
-DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+# make deb ARCH=arm64 (mk/arm64.mk) sets DEB_ARCH, DEB_FLAGS, DEB_PKGS, DEB_ENV.
+DEB_ARCH ?= $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_FLAGS ?= -b
+DEB_PKGS ?= ipttrace_$(VERSION)_$(DEB_ARCH).deb ipttrace-dkms_$(VERSION)_all.deb
 deb:
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
-	$(Q)dpkg-buildpackage -us -uc -b --post-clean
-	$(Q)for f in ../ipttrace_$(VERSION)_$(DEB_ARCH).deb ../ipttrace-dkms_$(VERSION)_all.deb \
+	$(Q)$(DEB_ENV) dpkg-buildpackage -us -uc $(DEB_FLAGS) --post-clean
+	$(Q)for f in $(addprefix ../,$(DEB_PKGS)) \
 		../ipttrace-dbgsym_$(VERSION)_$(DEB_ARCH).deb \
 		../ipttrace_$(VERSION)_$(DEB_ARCH).buildinfo ../ipttrace_$(VERSION)_$(DEB_ARCH).changes; do \
 		if [ -f $$f ]; then mv $$f $(BUILD)/deb/; fi; \
 	done
-	$(Q)lintian --fail-on error,warning $(BUILD)/deb/ipttrace_$(VERSION)_$(DEB_ARCH).deb \
-		$(BUILD)/deb/ipttrace-dkms_$(VERSION)_all.deb
+	$(Q)lintian --fail-on error,warning $(addprefix $(BUILD)/deb/,$(DEB_PKGS))
 	@ls -1 $(BUILD)/deb/*.deb
 
 deb-check: deb

@@ -7,6 +7,7 @@
 #   make ARCH=arm64 lab-kmods         build/arm64/kmod/<arm64 release>/ipttrace.ko
 #   make ARCH=arm64 lab KVER=6.12 CMD='tests/lab/suite'
 #   make ARCH=arm64 vmlinux           regenerate vmlinux/arm64/vmlinux.h
+#   make ARCH=arm64 deb               build/arm64/deb/ipttrace_<version>_arm64.deb
 #
 # Libraries and kernel headers come from Debian's arm64 packages, unpacked
 # by tests/lab/arm64-root into build/arm64/lab/sysroot (cached; downloads
@@ -49,6 +50,17 @@ $(BUILD)/udpflood: tests/lab/udpflood.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall $< -o $@
+
+# make deb ARCH=arm64: the arm64 ipttrace package alone (-B; ipttrace-dkms
+# is arch-all: make deb), cross-built by dpkg-buildpackage into
+# build/arm64/deb.  -d: the arm64 build dependencies are in the sysroot,
+# not in dpkg's database; debian/rules builds with this file.  nocheck: the
+# unit tests are arm64 binaries.
+DEB_ARCH  := arm64
+DEB_FLAGS := -B --host-arch arm64 -d -Pcross,nocheck
+DEB_PKGS   = ipttrace_$(VERSION)_arm64.deb
+DEB_ENV    = CC=$(CROSS_COMPILE)gcc DEB_BUILD_OPTIONS="nocheck $(DEB_BUILD_OPTIONS)"
+deb: arm64-sysroot
 
 # vmlinux.h from the BTF of the arm64 build of the kernel series the x86
 # header comes from (6.1), read from its raw Image: no need to boot it
