@@ -65,19 +65,26 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev \
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 \
 	libclang-rt-14-dev libnetfilter-log-dev iputils-ping socat procps curl \
 	dpkg-dev debhelper dh-dkms dkms lintian mandoc man-db bash-completion \
-	prometheus tshark
+	prometheus tshark docker.io
 
 .PHONY: all deps kmod lab-kmods check unit unit-sanitize lab demo bench fuzz install clean vmlinux deb deb-check man lab-package
 
 all: $(BUILD)/ipttrace
 
+# docker.io is for the lab guest (tests/lab/t62_docker.py starts its own
+# dockerd there); a policy-rc.d that denies every start (exit 101) keeps its
+# postinst from starting dockerd and containerd on this host.
 deps:
 	@missing=; for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing$$missing"; \
+		rcd=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			rcd=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' >$$rcd; chmod 755 $$rcd; \
+		fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		st=$$?; [ -z "$$rcd" ] || rm -f $$rcd; exit $$st; \
 	fi
 
 $(BUILD)/ipttrace.bpf.o: bpf/ipttrace.bpf.c $(wildcard bpf/*.h) include/ipttrace.h $(VMLINUX_H)

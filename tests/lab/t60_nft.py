@@ -540,10 +540,13 @@ def backend_choice():
     return "legacy, nft and all select their steps"
 
 
-run("nf_tables: Docker on iptables-nft (published port, DOCKER-USER, isolation, FORWARD DROP) equals nft monitor trace", docker)
-run("nf_tables: kube-proxy iptables mode on iptables-nft (services, marks, MASQUERADE, REJECT) equals nft monitor trace", kube_iptables)
-run("nf_tables: firewalld-style native inet (goto zones, sets, ct state, icmpx reject, v4+v6) equals nft monitor trace", firewalld)
-run("nf_tables: kube-proxy nftables mode (vmaps, numgen, dnat, masquerade) equals nft monitor trace", kube_nftables)
-run("nf_tables: mixed legacy + native host: legacy steps equal TRACE log, nf_tables steps equal nft monitor trace", mixed)
-run("nf_tables: nft_trace_enabled held only while tracing (SIGINT, kill -9), nf_tables unloadable after", key_released)
-run("nf_tables: --backend legacy|nft|all", backend_choice)
+# t62_docker.py imports this file for its helpers: run the cases only when
+# the suite runs this file
+if __name__ == "__main__":
+    run("nf_tables: Docker on iptables-nft (published port, DOCKER-USER, isolation, FORWARD DROP) equals nft monitor trace", docker)
+    run("nf_tables: kube-proxy iptables mode on iptables-nft (services, marks, MASQUERADE, REJECT) equals nft monitor trace", kube_iptables)
+    run("nf_tables: firewalld-style native inet (goto zones, sets, ct state, icmpx reject, v4+v6) equals nft monitor trace", firewalld)
+    run("nf_tables: kube-proxy nftables mode (vmaps, numgen, dnat, masquerade) equals nft monitor trace", kube_nftables)
+    run("nf_tables: mixed legacy + native host: legacy steps equal TRACE log, nf_tables steps equal nft monitor trace", mixed)
+    run("nf_tables: nft_trace_enabled held only while tracing (SIGINT, kill -9), nf_tables unloadable after", key_released)
+    run("nf_tables: --backend legacy|nft|all", backend_choice)
