@@ -258,7 +258,8 @@ def netns_pid():
     nets = {e["netns"] for e in tr.events() if e["event"] == "packet"}
     expect(nets == {srv_ns}, "packets from netns %s, want srv's %d" % (nets, srv_ns))
     expect_clean_failure(["--netns", "pid:999999", "icmp"], "no process 999999")
-    # no dockerd, no crictl here: one line that names what is missing
+    # no dockerd running (t62 runs Debian's own and stops it), no crictl
+    # here: one line that names what is missing
     keep("missing.txt", "\n".join([expect_clean_failure(["--netns", "docker:web", "icmp"], "docker"),
                                     expect_clean_failure(["--netns", "cri:web", "icmp"], "crictl"), ""]))
     return "pid:%d is srv's namespace; missing docker/crictl named in one line" % pid
@@ -328,7 +329,16 @@ def netns_docker():
     try:
         import shutil
         ways = [("docker CLI", env0)] if shutil.which("docker") else []
-        ways.append(("API socket", dict(env0, PATH="/usr/sbin:/usr/bin:/sbin:/bin")))
+        # ipttrace's own API client runs when no docker command is in PATH;
+        # Debian's docker.io puts one in /usr/bin, next to what the test
+        # needs (ping): a PATH of /usr/bin without docker
+        nodocker = "%s/bin-nodocker" % TMP
+        if not os.path.isdir(nodocker):
+            os.makedirs(nodocker)
+            for f in os.listdir("/usr/bin"):
+                if f != "docker":
+                    os.symlink("/usr/bin/" + f, os.path.join(nodocker, f))
+        ways.append(("API socket", dict(env0, PATH="/usr/sbin:/sbin:" + nodocker)))
         for what, env in ways:
             if what == "API socket":
                 expect(not shutil.which("docker", path=env["PATH"]), "docker in %s" % env["PATH"])
