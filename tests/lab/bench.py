@@ -58,9 +58,17 @@ IPTTRACE = os.environ.get("BENCH_IPTTRACE", IPTTRACE)
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 BASE_SECONDS = float(os.environ.get("BENCH_BASE_SECONDS", "3"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "0"))
 BUDGET_S = float(os.environ.get("BENCH_BUDGET", "600"))   # no new round after this
 ONLY = [k for k in os.environ.get("BENCH_ONLY", "").split(",") if k]
+# the same 213 rules three ways: iptables-legacy-restore, iptables-nft-restore,
+# and native nftables (iptables-restore-translate | nft -f)
+BACKENDS = [b for b in os.environ.get("BENCH_BACKENDS", "legacy,nft,native").split(",") if b]
+# "icount": make bench boots the guest with -icount shift=2,sleep=off, so
+# guest time is 4 ns per guest instruction ("wall": plain TCG)
+CLOCK = os.environ.get("BENCH_CLOCK", "wall")
+# instruction-counted runs repeat to within a point: two rounds show it
+ROUNDS = ROUNDS or (2 if CLOCK == "icount" else 5)
 UDPFLOOD = os.path.join(REPO, "build", "udpflood")
 NFLOG_READER = os.path.join(REPO, "build", "nflog_reader")
 DST, PORT, SPORT_BASE, NFLOWS = "10.0.2.2", 9000, 20000, 100
@@ -69,6 +77,8 @@ NCPU = os.cpu_count() or 1
 PIN_FLOOD = ["taskset", "-c", "0"] if NCPU >= 2 else []
 PIN_USER = ["taskset", "-c", "1"] if NCPU >= 2 else []
 STOP_MARK = "nflog_reader: stop"     # the kmsg reader stops at this record
+PCAPNG = "%s/bench.pcapng" % TMP      # the -w row's file, removed after each run
+NETNS = ["--netns", "rtr"]
 seq = [0]
 
 
@@ -233,6 +243,9 @@ def run_ipttrace(args, stats=False):
     if rc != 0:
         raise Fail("ipttrace exited %d: %s" % (rc, tail(err)))
     counts, lost, lat, nbytes = count_events(out)
+    if os.path.exists(PCAPNG):
+        f["pcapng_bytes"] = os.path.getsize(PCAPNG)
+        os.unlink(PCAPNG)
     errtext = open(err, errors="replace").read()
     m = re.search(r"(\d+) packets matched, (\d+) traced, (\d+) over the --rate cap", errtext)
     f.update({"ready_s": ready_s, "rss_kb": hwm, "stop_s": stop_s, "counts": counts,
@@ -247,8 +260,20 @@ def run_ipttrace(args, stats=False):
 
 # ---- the -j TRACE anchors ---------------------------------------------------
 
-def trace_rule(on):
-    sh("iptables-legacy -t raw -%s PREROUTING %s" % ("I" if on else "D", TRACE_RULE), ns="rtr",
+def trace_rule(on, backend="legacy"):
+    """The anchors' rule: -j TRACE (legacy), -j TRACE through iptables-nft
+    (which makes it meta nftrace set 1), or a native nftrace rule."""
+    if backend == "native":
+        if on:
+            sh("nft insert rule ip raw PREROUTING udp dport %d meta nftrace set 1" % PORT, ns="rtr")
+        else:
+            h = re.search(r"nftrace set 1 # handle (\d+)",
+                          sh("nft -a list chain ip raw PREROUTING", ns="rtr", check=False))
+            if h:
+                sh("nft delete rule ip raw PREROUTING handle %s" % h.group(1), ns="rtr")
+        return
+    tool = "iptables-legacy" if backend == "legacy" else "iptables-nft"
+    sh("%s -t raw -%s PREROUTING %s" % (tool, "I" if on else "D", TRACE_RULE), ns="rtr",
        check=on)
 
 
@@ -301,7 +326,7 @@ def printk_ring_kb():
         return None
 
 
-def anchor_kernel_log():
+def anchor_kernel_log(backend):
     sh("modprobe nf_log_syslog")
     sh("sysctl -qw net.netfilter.nf_log_all_netns=1")
     sh("sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4", ns="rtr")
@@ -316,17 +341,20 @@ def anchor_kernel_log():
     return f
 
 
-def reference_trace_no_logger():
-    """-j TRACE with no logger bound: what the kernel's own trace walk costs"""
-    sh("sysctl -qw net.netfilter.nf_log.2=NONE", ns="rtr", check=False)
-    trace_rule(True)
+def reference_trace_no_logger(backend):
+    """The trace rule with nobody listening: what the kernel's own trace walk
+    costs (x_tables: no logger bound; nf_tables: nft_trace_notify() returns
+    when no socket listens to NFNLGRP_NFTRACE)"""
+    if backend == "legacy":
+        sh("sysctl -qw net.netfilter.nf_log.2=NONE", ns="rtr", check=False)
+    trace_rule(True, backend)
     try:
         return flood()
     finally:
-        trace_rule(False)
+        trace_rule(False, backend)
 
 
-def anchor_nflog():
+def anchor_nflog(backend):
     sh("modprobe nfnetlink_log")
     sh("sysctl -qw net.netfilter.nf_log.2=nfnetlink_log", ns="rtr")
     trace_rule(True)
@@ -340,31 +368,103 @@ def anchor_nflog():
     return f
 
 
+# one line per trace event, each with the trace id of its packet
+MONITORS = {
+    "nft-monitor": (["nft", "monitor", "trace"], re.compile(rb"^trace id ([0-9a-f]+) ", re.M)),
+    "xt-monitor": (["xtables-monitor", "--trace"],
+                   re.compile(rb"^ ?(?:PACKET|TRACE): \d+ ([0-9a-f]+) ", re.M)),
+}
+
+
+def anchor_monitor(backend, which):
+    """nftrace set by the trace rule, read by nft monitor trace or
+    xtables-monitor --trace in rtr.  Their stdout is a file, fully buffered
+    as when piped: SIGINT at the end loses at most one buffer of lines."""
+    argv, id_re = MONITORS[which]
+    out, err = tmpfile("out"), tmpfile("err")
+    trace_rule(True, backend)
+    try:
+        with open(out, "wb") as fo, open(err, "wb") as fe:
+            p = subprocess.Popen(["ip", "netns", "exec", "rtr"] + PIN_USER + argv,
+                                 stdout=fo, stderr=fe)
+            try:
+                time.sleep(1.0)         # subscribed to NFNLGRP_NFTRACE
+                if p.poll() is not None:
+                    raise Fail("%s exited %d: %s" % (argv[0], p.returncode, tail(err)))
+                f = flood()
+                time.sleep(0.5)
+                # xtables-monitor exits on ENOBUFS: what it printed counts
+                died = p.poll()
+                stop_proc(p, argv[0])
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+    finally:
+        trace_rule(False, backend)
+    data = open(out, "rb").read()
+    ids = {}
+    for m in id_re.finditer(data):
+        ids[m.group(1)] = ids.get(m.group(1), 0) + 1
+    lines = sum(ids.values())
+    if not lines and data:
+        raise Fail("%s: no trace id in %r" % (argv[0], data[:200]))
+    os.unlink(out)
+    # a packet's trace reached userspace whole when it has as many lines as
+    # most packets have (netlink drops lines when the reader falls behind:
+    # ENOBUFS)
+    counts = list(ids.values())
+    per_pkt = max(set(counts), key=counts.count) if counts else 0
+    whole = sum(1 for n in counts if n >= per_pkt) if counts else 0
+    errtext = open(err, errors="replace").read()
+    f.update({"events": lines, "trace_lines": lines, "lines_per_pkt": per_pkt,
+              "traced_pkts": whole, "lost": max(0, f["forwarded"] - whole),
+              "enobufs": errtext.count("No buffer space"),
+              "died": ("exited %d during the flood: %s" % (died, tail(err, 1)))
+              if died is not None else None})
+    return f
+
+
 # ---- the rows ---------------------------------------------------------------
 
-NETNS = ["--netns", "rtr"]
-ROWS = [
-    # key, label, kind, arguments
-    ("base", "baseline (nothing attached)", "base", None),
-    ("none-fentry", "filter matching nothing, fentry", "ipttrace",
-     ["--json"] + NETNS + ["--probe", "fentry", "host 192.0.2.99"]),
-    ("none-kprobe", "filter matching nothing, kprobe", "ipttrace",
-     ["--json"] + NETNS + ["--probe", "kprobe", "host 192.0.2.99"]),
-    ("1pct", "1%% of flows (udp src port %d)" % (SPORT_BASE + 42), "ipttrace",
-     ["--json"] + NETNS + ["udp src port %d" % (SPORT_BASE + 42)]),
-    ("all-cap", "every packet, --rate 1000 (default)", "ipttrace",
-     ["--json"] + NETNS + ["udp dst port %d" % PORT]),
-    ("all", "every packet, --rate 10000000", "ipttrace",
-     ["--json"] + NETNS + ["--rate", "10000000", "udp dst port %d" % PORT]),
-    ("latency", "--latency (all table calls, no module)", "ipttrace",
-     ["--json", "--latency"]),
-    ("trace-log", "anchor: -j TRACE + nf_log_syslog", "kernel-log", None),
-    ("trace-nflog", "anchor: -j TRACE + nfnetlink_log", "nflog", None),
-    ("trace-nolog", "reference: -j TRACE, no logger bound", "trace-nolog", None),
-]
+def rows_for(backend):
+    """key, label, kind, ipttrace arguments"""
+    be = ["--backend", "legacy" if backend == "legacy" else "nft"]
+    common = ["--json"] + NETNS + be
+    rows = [
+        ("base", "baseline (nothing attached)", "base", None),
+        ("none-fentry", "filter matching nothing, fentry", "ipttrace",
+         common + ["--probe", "fentry", "host 192.0.2.99"]),
+        ("none-kprobe", "filter matching nothing, kprobe", "ipttrace",
+         common + ["--probe", "kprobe", "host 192.0.2.99"]),
+        ("1pct", "1%% of flows (udp src port %d)" % (SPORT_BASE + 42), "ipttrace",
+         common + ["udp src port %d" % (SPORT_BASE + 42)]),
+        ("all-cap", "every packet, --rate 1000 (default)", "ipttrace",
+         common + ["udp dst port %d" % PORT]),
+        ("all", "every packet, --rate 1000000", "ipttrace",
+         common + ["--rate", "1000000", "udp dst port %d" % PORT]),
+        ("write", "every packet, --rate 1000000, -w pcapng", "ipttrace",
+         common + ["--rate", "1000000", "-w", PCAPNG, "udp dst port %d" % PORT]),
+        ("latency", "--latency (all table calls, no module)", "ipttrace",
+         ["--json", "--latency"] + be),
+    ]
+    if backend == "legacy":
+        rows += [
+            ("trace-log", "anchor: -j TRACE + nf_log_syslog", "kernel-log", None),
+            ("trace-nflog", "anchor: -j TRACE + nfnetlink_log", "nflog", None),
+            ("trace-nolog", "reference: -j TRACE, no logger bound", "trace-nolog", None),
+        ]
+    else:
+        how = "-j TRACE (iptables-nft)" if backend == "nft" else "meta nftrace set 1"
+        rows += [
+            ("nft-monitor", "anchor: %s + nft monitor trace" % how, "monitor", None),
+            ("xt-monitor", "anchor: %s + xtables-monitor --trace" % how, "monitor", None),
+            ("trace-nolog", "reference: %s, no listener" % how, "trace-nolog", None),
+        ]
+    return rows
 
 
-def run_row(kind, args, stats=False):
+def run_row(backend, key, kind, args, stats=False):
     if kind == "base":
         return flood()
     if kind == "ipttrace":
@@ -372,20 +472,56 @@ def run_row(kind, args, stats=False):
             raise Fail("build/ipttrace missing (make all lab-kmods)")
         return run_ipttrace(args, stats=stats)
     if kind == "kernel-log":
-        return anchor_kernel_log()
+        return anchor_kernel_log(backend)
     if kind == "nflog":
-        return anchor_nflog()
+        return anchor_nflog(backend)
+    if kind == "monitor":
+        return anchor_monitor(backend, key)
     if kind == "trace-nolog":
-        return reference_trace_no_logger()
+        return reference_trace_no_logger(backend)
     raise Fail("unknown row kind " + kind)
 
 
-def setup():
+def load_ruleset(backend):
+    """The router's 213 rules with this backend; the number of rules."""
+    path = os.path.join(REPO, "tests", "lab", "rulesets", "bench-router.v4")
+    if backend == "legacy":
+        sh("modprobe ip_tables")
+        sh("iptables-legacy-restore < %s" % path, ns="rtr")
+        return int(sh("iptables-legacy-save | grep -c '^-A'", ns="rtr").strip())
+    if backend == "nft":
+        sh("iptables-nft-restore < %s" % path, ns="rtr", timeout=600)
+        return int(sh("iptables-nft-save | grep -c '^-A'", ns="rtr").strip())
+    if backend == "native":
+        sh("nft -f -", ns="rtr", input=native_ruleset(path), timeout=600)
+        js = json.loads(sh("nft -j list ruleset", ns="rtr"))
+        return sum(1 for o in js["nftables"] if "rule" in o)
+    raise Fail("BENCH_BACKENDS: unknown backend %r (legacy, nft, native)" % backend)
+
+
+def native_ruleset(path):
+    """The ruleset as native nftables, by iptables-restore-translate.  Its
+    1.8.9 drops "-p tcp" when "-m tcp" has no option (kube-proxy's DNAT
+    rules), and nft then refuses "dnat to ADDR:PORT" with no transport
+    match: put the protocol back, the nth DNAT rule's for the nth dnat."""
+    protos = [re.search(r"-p (\w+)", l).group(1) if re.search(r"-p (\w+)", l) else None
+              for l in open(path) if l.startswith("-A ") and "-j DNAT" in l]
+    out, n = [], 0
+    for line in sh("iptables-restore-translate -f %s" % path).splitlines():
+        if " dnat to " in line:
+            proto = protos[n] if n < len(protos) else None
+            n += 1
+            head = line.split(" dnat to ")[0]
+            if proto and not re.search(r"\b(tcp|udp|sctp|l4proto)\b", head):
+                line = line.replace(" counter dnat to ", " meta l4proto %s counter dnat to " % proto)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def setup(backend):
     reset()
-    sh("modprobe ip_tables")
     three_hosts()
-    restore("rtr", "bench-router.v4")
-    nrules = int(sh("iptables-legacy-save | grep -c '^-A'", ns="rtr").strip())
+    nrules = load_ruleset(backend)
     # the sink keeps the server's socket drained; the stack counts deliveries
     sink_out = tmpfile("sink")
     sink = subprocess.Popen(["ip", "netns", "exec", "srv"] + PIN_USER +
@@ -399,6 +535,7 @@ def setup():
     holder = subprocess.Popen(["ip", "netns", "exec", "rtr", "sleep", "100000"])
     time.sleep(0.3)
     # ip netns exec and taskset exec in place, so these pids are in the netns
+    NS_PID.clear()
     for ns, pid in (("srv", sink.pid), ("rtr", holder.pid)):
         try:
             if os.stat("/proc/%d/ns/net" % pid).st_ino == os.stat("/run/netns/" + ns).st_ino:
@@ -423,33 +560,46 @@ def main():
         clock = open("/sys/devices/system/clocksource/clocksource0/current_clocksource").read()
     except OSError:
         clock = "?"
-    log("kernel %s, %d vCPU (%s), clocksource %s, %.0f s of traffic per row, %d round(s)"
-        % (KREL, NCPU, cpu, clock.strip(), SECONDS, ROUNDS))
+    log("kernel %s, %d vCPU (%s), clocksource %s, guest time %s, %.0f s of traffic per row, "
+        "%d round(s), backends %s" % (KREL, NCPU, cpu, clock.strip(), CLOCK, SECONDS, ROUNDS,
+                                      ",".join(BACKENDS)))
     log("measuring %s" % IPTTRACE)
     for tool, path in (("udpflood", UDPFLOOD), ("ipttrace", IPTTRACE),
                        ("nflog_reader", NFLOG_READER)):
         if not os.access(path, os.X_OK):
             log("warning: %s missing (%s)" % (tool, path))
+    for backend in BACKENDS:
+        bench_backend(backend, cpu)
+    reset()
+    log("done in %.0f s" % (time.monotonic() - t_start))
+    return 0
+
+
+def bench_backend(backend, cpu):
+    """All rows of one backend, on its own ruleset and its own baseline."""
+    t_start = time.monotonic()
     try:
-        nrules, sink, sink_out, holder = setup()
+        nrules, sink, sink_out, holder = setup(backend)
     except Exception as e:  # nothing can run without the topology
-        print("bench: setup failed: %s" % e, flush=True)
-        return 1
-    log("router ruleset: %d rules (raw, mangle, nat, filter)" % nrules)
+        print("bench: %s: setup failed: %s" % (backend, e), flush=True)
+        return
+    log("%s: router ruleset: %d rules (raw, mangle, nat, filter)" % (backend, nrules))
     try:
         f = flood(1.0)      # warm up: conntrack entries, caches, page tables
-        log("warm-up: %.0f pkt/s" % f["pps"])
+        log("%s: warm-up: %.0f pkt/s" % (backend, f["pps"]))
     except Exception as e:
-        log("warm-up failed: %s" % e)
+        log("%s: warm-up failed: %s" % (backend, e))
 
-    rows = [r for r in ROWS if not ONLY or r[0] in ONLY or r[0] == "base"]
+    all_rows = rows_for(backend)
+    rows = [r for r in all_rows if not ONLY or r[0] in ONLY or r[0] == "base"]
     results = {r[0]: [] for r in rows}
     errors = {}
     for rnd in range(ROUNDS):
-        # make bench must end within 20 minutes (and LAB_TIMEOUT): on a slow
+        # make bench must end within its time (and LAB_TIMEOUT): on a slow
         # or busy host, report the rounds done rather than be killed
         if rnd and time.monotonic() - t_start > BUDGET_S:
-            log("time budget (%.0f s) spent: stopping after %d round(s)" % (BUDGET_S, rnd))
+            log("%s: time budget (%.0f s) spent: stopping after %d round(s)"
+                % (backend, BUDGET_S, rnd))
             break
         for key, label, kind, args in (rows if rnd % 2 == 0 else rows[::-1]):
             if kind == "base":
@@ -458,18 +608,18 @@ def main():
             try:
                 b = flood(BASE_SECONDS)
                 results["base"].append(b)
-                res = run_row(kind, args)
+                res = run_row(backend, key, kind, args)
                 res["base_pps"] = b["pps"]
                 res["ratio"] = res["pps"] / b["pps"] if b["pps"] else None
                 results[key].append(res)
-                log("round %d %-12s %8.0f pkt/s (%d sent; baseline just before %.0f), "
+                log("%s round %d %-12s %8.0f pkt/s (%d sent; baseline just before %.0f), "
                     "%s events, %s lost (%.1f s)"
-                    % (rnd + 1, key, res["pps"], res["sent"], b["pps"],
+                    % (backend, rnd + 1, key, res["pps"], res["sent"], b["pps"],
                        res.get("events", "-"), res.get("lost", "-"), time.monotonic() - t0))
             except Exception as e:
                 msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                 errors[key] = msg
-                log("round %d %-12s FAILED: %s" % (rnd + 1, key, msg))
+                log("%s round %d %-12s FAILED: %s" % (backend, rnd + 1, key, msg))
             # the module must not stay loaded into the next row
             sh("rmmod ipttrace", check=False)
 
@@ -477,16 +627,16 @@ def main():
     # two clock reads per program run
     bpf = {}
     if not ONLY or "bpfstats" in ONLY:
-        for key in ("all", "latency"):
-            args = [r[3] for r in ROWS if r[0] == key][0]
+        for key in ("none-fentry", "all", "latency"):
+            args = [r[3] for r in all_rows if r[0] == key][0]
             try:
                 sh("sysctl -qw kernel.bpf_stats_enabled=1")
                 res = run_ipttrace(args, stats=True)
                 bpf[key] = res
-                log("bpf_stats run %-8s %8.0f pkt/s" % (key, res["pps"]))
+                log("%s: bpf_stats run %-8s %8.0f pkt/s" % (backend, key, res["pps"]))
             except Exception as e:
                 bpf[key] = {"error": str(e).strip().splitlines()[0]}
-                log("bpf_stats run %s FAILED: %s" % (key, bpf[key]["error"]))
+                log("%s: bpf_stats run %s FAILED: %s" % (backend, key, bpf[key]["error"]))
             finally:
                 sh("sysctl -qw kernel.bpf_stats_enabled=0", check=False)
                 sh("rmmod ipttrace", check=False)
@@ -497,9 +647,8 @@ def main():
         sink.wait(10)
     except subprocess.TimeoutExpired:
         sink.kill()
-    report(rows, results, errors, bpf, nrules, cpu, tail(sink_out, 1))
-    log("done in %.0f s" % (time.monotonic() - t_start))
-    return 0
+    report(backend, rows, results, errors, bpf, nrules, cpu, tail(sink_out, 1))
+    log("%s: done in %.0f s" % (backend, time.monotonic() - t_start))
 
 
 def median_row(lst):
@@ -511,12 +660,16 @@ def median_row(lst):
     return s[(len(s) - 1) // 2]
 
 
-def report(rows, results, errors, bpf, nrules, cpu, sink_line):
+BACKEND_NAME = {"legacy": "iptables-legacy", "nft": "iptables-nft (nf_tables)",
+                "native": "native nftables (iptables-restore-translate)"}
+
+
+def report(backend, rows, results, errors, bpf, nrules, cpu, sink_line):
     med = {k: median_row(v) for k, v in results.items()}
     base = med.get("base")
-    base_pps = base["pps"] if base else None
+    icount = CLOCK == "icount"
 
-    # TRACE lines per packet: the kernel-log anchor sees every line or counts
+    # trace lines per packet: the kernel-log anchor sees every line or counts
     # the ones it missed; else ipttrace's rule events per packet event
     lines_per_pkt = None
     kl = med.get("trace-log")
@@ -542,23 +695,32 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
             return r["events"] / r["seconds"] / ev_per_pkt
         if kind in ("kernel-log", "nflog") and lines_per_pkt:
             return r["trace_lines"] / r["seconds"] / lines_per_pkt
+        if kind == "monitor":
+            return r["traced_pkts"] / r["seconds"]
         return None
 
     print()
-    print("ipttrace benchmark: kernel %s, %d vCPU \"%s\" (QEMU TCG, emulated: compare the rows "
-          "with each other, not with real hardware)" % (KREL, NCPU, cpu))
-    print("router: %d iptables-legacy rules; UDP flood, 64-byte payload, %d flows; %.0f s of "
+    print("ipttrace benchmark, %s: kernel %s, %d vCPU \"%s\" (QEMU TCG, %s: compare the rows "
+          "with each other, not with real hardware)"
+          % (BACKEND_NAME.get(backend, backend), KREL, NCPU, cpu,
+             "instruction-counted time, 4 ns per guest instruction" if icount
+             else "wall-clock time"))
+    print("router: %d rules; UDP flood, 64-byte payload, %d flows; %.0f s of "
           "traffic per row; %d round(s), median shown"
           % (nrules, NFLOWS, SECONDS,
              max([len(v) for k, v in results.items() if k != "base"] or [0])))
     print()
     hdr = ("row", "pkt/s", "vs base", "ns/pkt added", "events/s", "traced pkt/s", "lost",
            "notes")
+    if icount:
+        hdr = hdr[:4] + ("insns/pkt added",) + hdr[4:]
     table = []
     for key, label, kind, args in rows:
         r = med.get(key)
         if r is None:
-            table.append((label, "FAILED", "", "", "", "", "", errors.get(key, "no result")))
+            cells = [label, "FAILED", "", ""] + ([""] if icount else []) + \
+                ["", "", "", errors.get(key, "no result")]
+            table.append(tuple(cells))
             continue
         pps = r["pps"]
         if kind == "base":
@@ -575,12 +737,15 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
             notes.append("ready %.2f s" % readies[(len(readies) - 1) // 2])
             if r["rss_kb"]:
                 notes.append("RSS %.1f MB" % (r["rss_kb"] / 1024))
+            if r.get("pcapng_bytes"):
+                notes.append("pcapng %.1f MB" % (r["pcapng_bytes"] / 1e6))
             if r["latency"]:
                 lost = evs = None
                 calls = sum(l["count"] for l in r["latency"])
                 tot = sum(l["sum_ns"] for l in r["latency"])
                 if calls:
-                    notes.append("%d table calls, %.0f ns each" % (calls, tot / calls))
+                    notes.append("%d %s calls, %.0f ns each" % (
+                        calls, "table" if backend == "legacy" else "base chain", tot / calls))
             elif r["counts"]["packet"]:
                 notes.append("%.1f events/pkt" % (ev / r["counts"]["packet"]))
         elif kind == "kernel-log":
@@ -594,14 +759,23 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
             notes.append("%d ENOBUFS" % r["reader_lost"])
             if lost is None:
                 lost = "n/a"
+        elif kind == "monitor":
+            notes.append("%d lines/pkt; %d of %d packets whole" % (
+                r["lines_per_pkt"], r["traced_pkts"], r["forwarded"]))
+            if r["enobufs"]:
+                notes.append("%d ENOBUFS errors" % r["enobufs"])
+            if r["died"]:
+                notes.append(r["died"])
         if r.get("send_errors"):
             notes.append("%d send errors" % r["send_errors"])
         if errors.get(key):
             notes.append("a round failed: " + errors[key])
-        table.append((label, fmt_num(pps), fmt_num(ratio and ratio * 100, "%.1f%%"),
-                      fmt_num(added), fmt_num(evs), fmt_num(traced_pps(kind, r)),
-                      lost if isinstance(lost, str) else fmt_num(lost),
-                      "; ".join(notes)))
+        cells = [label, fmt_num(pps), fmt_num(ratio and ratio * 100, "%.1f%%"), fmt_num(added)]
+        if icount:
+            cells.append(fmt_num(added / 4 if added is not None else None))
+        cells += [fmt_num(evs), fmt_num(traced_pps(kind, r)),
+                  lost if isinstance(lost, str) else fmt_num(lost), "; ".join(notes)]
+        table.append(tuple(cells))
     widths = [max(len(str(row[i])) for row in table + [hdr]) for i in range(len(hdr))]
     line = "| " + " | ".join("%%-%ds" % w for w in widths) + " |"
     print(line % hdr)
@@ -611,24 +785,41 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
     print()
     print("pkt/s: datagrams the server's stack received (Ip InDelivers) per second of sending. "
           "vs base, ns/pkt added (1e9/rate - 1e9/baseline): against the %.0f s baseline run "
-          "just before the row (the baseline row is the median of those runs). events/s: "
-          "JSON packet+rule+verdict(+nat) lines ipttrace wrote, or TRACE lines the anchor's "
+          "just before the row (the baseline row is the median of those runs).%s events/s: "
+          "JSON packet+rule+verdict(+nat) lines ipttrace wrote, or trace lines the anchor's "
           "reader got. traced pkt/s: "
-          "events/s / %s events per packet (ipttrace) or / %s TRACE lines per packet "
-          "(anchors). lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: records "
+          "events/s / %s events per packet (ipttrace), / %s TRACE lines per packet "
+          "(x_tables anchors), or packets whose trace lines all reached the monitor "
+          "(nf_tables anchors). lost: ipttrace's {\"event\":\"lost\"} counts; kernel log: records "
           "overwritten in the printk ring before the reader got them; nfnetlink_log: "
-          "lines expected minus lines read. The reference row is the kernel's own trace walk "
-          "(-j TRACE, no logger), which every nf_trace-based tracer pays."
-          % (BASE_SECONDS, fmt_num(ev_per_pkt, "%.1f"), fmt_num(lines_per_pkt, "%.1f")))
+          "lines expected minus lines read; monitors: packets forwarded minus packets whole. "
+          "The reference row is the kernel's own trace walk with nobody listening, which every "
+          "nf_trace-based tracer pays."
+          % (BASE_SECONDS, " insns/pkt added: ns/4 (icount shift=2)." if icount else "",
+             fmt_num(ev_per_pkt, "%.1f"), fmt_num(lines_per_pkt, "%.1f")))
     if base and len(results.get("base", [])) > 1:
         b = sorted(x["pps"] for x in results["base"])
-        print("baseline runs: %d, %.0f to %.0f pkt/s, quartiles %.0f / %.0f / %.0f (the spread "
-              "is this host's noise)" % (len(b), b[0], b[-1], b[len(b) // 4], b[len(b) // 2],
-                                         b[3 * len(b) // 4]))
+        print("baseline runs: %d, %.0f to %.0f pkt/s (spread %.1f%%), quartiles %.0f / %.0f / "
+              "%.0f" % (len(b), b[0], b[-1], 100.0 * (b[-1] - b[0]) / b[len(b) // 2],
+                        b[len(b) // 4], b[len(b) // 2], b[3 * len(b) // 4]))
+    # two runs of a row agree when the row has no consumer backlog: show it
+    multi = [(key, label) for key, label, kind, _ in rows
+             if kind != "base" and len(results.get(key, [])) > 1]
+    if multi:
+        print("per-round ratios (a row whose consumer lost events or fell behind varies "
+              "with how far behind it fell):")
+        for key, label in multi:
+            rs = [x["ratio"] * 100 for x in results[key] if x.get("ratio")]
+            backlog = any(x.get("lost") for x in results[key])
+            print("  %-44s %s  spread %.1f points%s" % (
+                label, " ".join("%.1f%%" % x for x in rs), max(rs) - min(rs),
+                " (backlog)" if backlog else ("" if max(rs) - min(rs) <= 2.0
+                                              else " (more than +-1 point)")))
     if sink_line:
         print("server sink: %s datagrams read in all" % sink_line.replace("received ", ""))
 
-    for key, what in (("all", "tracing every packet (--rate 10000000)"),
+    for key, what in (("none-fentry", "filter matching nothing (untraced traffic)"),
+                      ("all", "tracing every packet (--rate 1000000)"),
                       ("latency", "--latency")):
         b = bpf.get(key)
         if not b:
@@ -640,16 +831,19 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
         print("BPF run time per call, %s (kernel.bpf_stats_enabled=1, bpftool prog show; "
               "a separate run at %.0f pkt/s):" % (what, b["pps"]))
         for p in b["bpf"] or []:
-            print("  %-16s %-8s %9d calls %7s ns/call" % (
+            per = p["ns_per_call"]
+            print("  %-16s %-8s %9d calls %7s ns/call%s%s" % (
                 p["name"], p["type"], p["run_cnt"],
-                "%.0f" % p["ns_per_call"] if p["ns_per_call"] is not None else "-"))
+                "%.0f" % per if per is not None else "-",
+                (" %6.0f insns/call" % (per / 4)) if icount and per is not None else "",
+                (" %6.2f calls/pkt" % (p["run_cnt"] / b["forwarded"])) if b["forwarded"] else ""))
         if b["bpf"] and b["forwarded"]:
             print("  all programs: %.0f ns per forwarded packet (without the trampoline, "
                   "kprobe and ring buffer wake-up costs around them)"
                   % (sum(p["run_time_ns"] for p in b["bpf"]) / b["forwarded"]))
 
     print()
-    print("targets (reported, not asserted):")
+    print("targets, %s (reported, not asserted):" % BACKEND_NAME.get(backend, backend))
 
     def verdict(ok):
         return "n/a" if ok is None else ("met" if ok else "MISSED")
@@ -660,10 +854,19 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
           % (verdict(v >= 0.98 if v is not None else None), fmt_num(v and v * 100, "%.1f%%")))
     all_r = med.get("all")
     t_all = traced_pps("ipttrace", all_r) if all_r else None
-    for name, key, kind, factor in (("TRACE+nfnetlink_log", "trace-nflog", "nflog", 3),
-                                    ("TRACE+kernel log", "trace-log", "kernel-log", 10)):
+    if backend == "legacy":
+        anchors = (("TRACE+nfnetlink_log", "trace-nflog", "nflog", 3),
+                   ("TRACE+kernel log", "trace-log", "kernel-log", 10))
+    else:
+        anchors = (("nftrace+nft monitor trace", "nft-monitor", "monitor", 3),
+                   ("nftrace+xtables-monitor --trace", "xt-monitor", "monitor", 10))
+    for name, key, kind, factor in anchors:
         a = med.get(key)
         t_a = traced_pps(kind, a) if a else None
+        if all_r and a and t_all and t_a == 0:
+            print("  tracing every packet sustains >= %dx %s: met (the anchor got no packet's "
+                  "trace whole%s)" % (factor, name, ": " + a["died"] if a.get("died") else ""))
+            continue
         if not (all_r and a and t_all and t_a):
             print("  tracing every packet sustains >= %dx %s: n/a (a row failed)"
                   % (factor, name))
@@ -675,13 +878,13 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
     caps = results.get("all-cap", [])
     if caps:
         bad = [r["lost"] for r in caps if r["lost"]]
-        print("  no lost events below the rate cap: %s (default --rate 1000: events lost in %d "
+        print("  no lost events at the default rate cap: %s (--rate 1000: events lost in %d "
               "of %d rounds%s; %d packets traced in the median one)"
               % (verdict(not bad), len(bad), len(caps),
                  (": " + ", ".join("%d" % x for x in bad)) if bad else "",
                  med["all-cap"]["counts"]["packet"]))
     else:
-        print("  no lost events below the rate cap: n/a (row failed)")
+        print("  no lost events at the default rate cap: n/a (row failed)")
     readies = sorted(x["ready_s"] for k in ("none-fentry", "none-kprobe", "1pct", "all-cap",
                                             "all") for x in results.get(k, []))
     if readies:
@@ -689,6 +892,10 @@ def report(rows, results, errors, bpf, nrules, cpu, sink_line):
               "median %.2f s, %.2f-%.2f s)" % (verdict(readies[(len(readies) - 1) // 2] < 1.0),
                                               readies[(len(readies) - 1) // 2], readies[0],
                                               readies[-1]))
+    r = med.get("latency")
+    v = r["ratio"] if r else None
+    print("  --latency keeps >= 95%% of baseline: %s (%s)"
+          % (verdict(v >= 0.95 if v is not None else None), fmt_num(v and v * 100, "%.1f%%")))
     sys.stdout.flush()
 
 
