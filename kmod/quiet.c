@@ -35,6 +35,7 @@
 #include <linux/ftrace.h>
 #include <linux/netfilter.h>
 #include <net/net_namespace.h>
+#include <net/netfilter/nf_log.h>
 #include "ipttrace_kmod.h"
 
 /*
@@ -116,12 +117,20 @@ static bool iptt_quiet_filtered;	/* the ops' filter hash is set */
  */
 int iptt_quiet_start(bool silence)
 {
-	static char name[] = "nf_log_trace";
 	int err;
 
 	iptt_quiet_silence = silence;
 	if (!iptt_quiet_filtered) {
-		err = ftrace_set_filter(&iptt_quiet_ops, name, strlen(name), 1);
+		/*
+		 * By address, not by name: ftrace_set_filter() with a name
+		 * looks up the symbol of every ftrace record in kallsyms (a
+		 * tenth of ipttrace's start-up in the lab).  nf_log_trace is
+		 * exported; ftrace_location() maps its sym+0 to the patch site
+		 * past an endbr64 or BTI landing pad ("ftrace: Fix
+		 * ftrace_location() for IBT", 5.19).
+		 */
+		err = ftrace_set_filter_ip(&iptt_quiet_ops,
+					   (unsigned long)nf_log_trace, 0, 1);
 		if (err) {
 			pr_err("cannot find nf_log_trace for ftrace: %d\n", err);
 			return err;

@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "fate.h"
 #include "ipttrace.skel.h"
+#include "kbtf.h"
 
 static bool enabled;
 
@@ -37,7 +38,7 @@ static bool kernel_has_targets(void)
 	static const char *const tps[] = {
 		"btf_trace_kfree_skb", "btf_trace_net_dev_start_xmit",
 	};
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf = iptt_vmlinux_btf();
 	bool ok = btf != NULL;
 	unsigned int i;
 
@@ -45,7 +46,6 @@ static bool kernel_has_targets(void)
 		ok = btf__find_by_name_kind(btf, funcs[i], BTF_KIND_FUNC) > 0;
 	for (i = 0; ok && i < sizeof(tps) / sizeof(tps[0]); i++)
 		ok = btf__find_by_name_kind(btf, tps[i], BTF_KIND_TYPEDEF) > 0;
-	btf__free(btf);
 	return ok;
 }
 
@@ -78,18 +78,15 @@ const char *iptt_fate_name(unsigned int fate)
 
 #define REASON_PREFIX	"SKB_DROP_REASON_"
 
-const char *iptt_drop_reason_btf(const struct btf *btf, unsigned int val,
-				 char *buf, size_t len)
+/* The name of value val of enum skb_drop_reason (BTF type id), or NULL. */
+static const char *reason_name(const struct btf *btf, __s32 id, unsigned int val,
+			       char *buf, size_t len)
 {
 	const struct btf_type *t;
 	const struct btf_enum *e;
 	const char *name;
-	__s32 id;
 	int i;
 
-	if (!btf || !len)
-		return NULL;
-	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
 	if (id <= 0)
 		return NULL;
 	t = btf__type_by_id(btf, id);
@@ -110,18 +107,30 @@ const char *iptt_drop_reason_btf(const struct btf *btf, unsigned int val,
 	return NULL;
 }
 
-static struct btf *vmlinux_btf;
-static bool vmlinux_tried;
+const char *iptt_drop_reason_btf(const struct btf *btf, unsigned int val,
+				 char *buf, size_t len)
+{
+	if (!btf || !len)
+		return NULL;
+	return reason_name(btf, btf__find_by_name_kind(btf, "skb_drop_reason",
+						       BTF_KIND_ENUM),
+			   val, buf, len);
+}
+
+/*
+ * The kernel's enum is looked up once per run, not once per dropped packet:
+ * a lookup by name scans every type of vmlinux (about 150,000).
+ */
+static __s32 kernel_reason_id;
 
 const char *iptt_drop_reason(unsigned int val, char *buf, size_t len)
 {
-	if (!vmlinux_tried) {
-		vmlinux_tried = true;
-		vmlinux_btf = btf__load_vmlinux_btf();
-		if (!vmlinux_btf)
-			vmlinux_btf = NULL;
-	}
-	if (iptt_drop_reason_btf(vmlinux_btf, val, buf, len))
+	const struct btf *btf = iptt_vmlinux_btf();
+
+	if (btf && len && !kernel_reason_id)
+		kernel_reason_id = btf__find_by_name_kind(btf, "skb_drop_reason",
+							  BTF_KIND_ENUM);
+	if (btf && len && reason_name(btf, kernel_reason_id, val, buf, len))
 		return buf;
 	snprintf(buf, len, "reason %u", val);
 	return buf;
@@ -456,8 +465,6 @@ void iptt_fate_free(void)
 {
 	memset(fate_n, 0, sizeof(fate_n));
 	nreasons = 0;
-	btf__free(vmlinux_btf);
-	vmlinux_btf = NULL;
-	vmlinux_tried = false;
+	kernel_reason_id = 0;
 	ksyms_free();
 }

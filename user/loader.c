@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "ipttrace.skel.h"
 #include "fate.h"
+#include "kbtf.h"
 #include "loader.h"
 #include "nft.h"
 
@@ -56,13 +57,12 @@ static bool do_table_skb_first(void)
 {
 	const struct btf_param *p;
 	const struct btf_type *t;
-	struct btf *vmlinux, *mod;
+	struct btf *mod;
 	bool skb_first = false;
 	struct utsname u;
 	int id, maj = 0, min = 0;
 
-	vmlinux = btf__load_vmlinux_btf();
-	mod = vmlinux ? btf__load_module_btf("ip_tables", vmlinux) : NULL;
+	mod = iptt_module_btf("ip_tables");
 	if (!mod) {
 		uname(&u);
 		sscanf(u.release, "%d.%d", &maj, &min);
@@ -82,8 +82,6 @@ static bool do_table_skb_first(void)
 	skb_first = t && btf_is_struct(t) &&
 		    !strcmp(btf__name_by_offset(mod, t->name_off), "sk_buff");
 out:
-	btf__free(mod);
-	btf__free(vmlinux);
 	return skb_first;
 }
 
@@ -131,6 +129,15 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	/* latency mode sends no events: keep the ring buffer minimal */
 	bpf_map__set_max_entries(s->maps.events, !trace ? (unsigned long)getpagesize() :
 				 o->buffer_size ? o->buffer_size : 8UL << 20);
+	/*
+	 * Trace mode keeps no histograms: their per-CPU hashes are
+	 * preallocated (4096 entries times every CPU), which was a visible
+	 * part of the start-up.
+	 */
+	if (trace) {
+		bpf_map__set_max_entries(s->maps.hists, 1);
+		bpf_map__set_max_entries(s->maps.nft_hists, 1);
+	}
 	set_autoload(s, trace, b->v4, b->v6, fentry);
 
 	err = ipttrace_bpf__load(s);

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "filter.h"
+#include "kbtf.h"
 #include "kmod.h"
 #include "latency.h"
 #include "loader.h"
@@ -332,6 +333,7 @@ int main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 
 	ret = o.latency ? run_latency(&o) : run_trace(&o);
+	iptt_kbtf_free();
 	iptt_opts_free(&o);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ipttrace.skel.h"
+#include "kbtf.h"
 #include "nft.h"
 
 enum iptt_backend iptt_backend_choice = IPTT_BACKEND_AUTO;
@@ -47,12 +48,11 @@ bool iptt_nft_loaded(void)
 /* parameters of nft_trace_notify in nf_tables' BTF; -1: no BTF, -2: no func */
 static int notify_params(void)
 {
-	struct btf *vmlinux, *mod;
 	const struct btf_type *t;
+	struct btf *mod;
 	int id, n = -1;
 
-	vmlinux = btf__load_vmlinux_btf();
-	mod = vmlinux ? btf__load_module_btf("nf_tables", vmlinux) : NULL;
+	mod = iptt_module_btf("nf_tables");
 	if (!mod)
 		goto out;
 	n = -2;
@@ -63,8 +63,6 @@ static int notify_params(void)
 	if (t && btf_is_func_proto(t))
 		n = btf_vlen(t);
 out:
-	btf__free(mod);
-	btf__free(vmlinux);
 	return n;
 }
 
