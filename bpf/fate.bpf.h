@@ -28,14 +28,21 @@
 /* Read by userspace through the mmap'ed .bss. */
 __u64 fates_emitted;
 
-/* The id of a traced skb, or 0: nf_trace first, then the map. */
+/*
+ * The id of a traced skb, or 0: nf_trace first, then the map.  Every caller
+ * is a tp_btf or fentry program: skb is a typed argument, read by plain
+ * loads.
+ */
 static __always_inline __u64 fate_id(const struct sk_buff *skb)
 {
+	__u64 id;
+
 	if (!cfg.trace || !skb)
 		return 0;
-	if (!BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace))
+	if (!IPTT_SKB_NF_TRACE(skb, true))
 		return 0;
-	return live_id((__u64)skb);
+	id = live_id((__u64)skb);
+	return id == IPTT_ID_MUTED ? 0 : id;
 }
 
 static __always_inline struct iptt_fate *fate_begin(__u64 id, __u8 fate)
@@ -54,7 +61,7 @@ static __always_inline void fate_end(struct iptt_fate *e, __u64 skb)
 {
 	bpf_map_delete_elem(&skb_ids, &skb);
 	__sync_fetch_and_add(&fates_emitted, 1);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 static __always_inline __u8 skb_family(const struct sk_buff *skb)

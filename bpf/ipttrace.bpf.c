@@ -67,6 +67,7 @@ __u64 unmatched_exits;
 __u64 log_calls_seen;
 __u64 log_calls_unattributed;	/* kprobe mode: outside any known table call */
 __u64 next_id;
+__u64 muted_packets;	/* the consumer guard's (see IPTT_ID_MUTED) */
 /* xt_replace_table() calls: odd while one is in progress */
 __u32 ruleset_gen;
 
@@ -110,9 +111,21 @@ struct {
  */
 #define IPTT_ID_STALE_NS	1000000000ULL
 
+/*
+ * The consumer guard.  A packet that starts its trace while the ring buffer
+ * is more than half full would lose some of its events when the consumer
+ * falls further behind: its trace would reach userspace with holes.  It is
+ * muted instead: its id entry exists, so no later step takes it for someone
+ * else's trace, but it writes no event, and userspace says how many packets
+ * were muted.  Whole traces of fewer packets, never partial ones; the free
+ * half takes the events of the packets already on their way.
+ */
+#define IPTT_ID_MUTED		(~0ULL)
+
 struct skb_id {
 	__u64 id;
 	__u64 last_ns;
+	__u64 muted;
 };
 
 struct {
@@ -145,6 +158,24 @@ static __always_inline void *reserve(__u64 size)
 	return e;
 }
 
+/*
+ * Wake-ups are batched: a record wakes the consumer only once a sixteenth
+ * of the ring is waiting; otherwise the consumer finds it at its next poll
+ * (every 100 ms).  A wake-up per record (the default: whenever the consumer
+ * had caught up) cost a sparse trace more than its own events did (make
+ * bench, 1% of flows).  Past the threshold the wake-up is forced: earlier
+ * records submitted without one keep the consumer position behind this
+ * record, so the default rule would never fire.
+ */
+static __always_inline void submit(void *e)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+		      bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 16 ?
+		      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline void fill_hdr(struct iptt_hdr *h, __u32 kind, __u64 id)
 {
 	h->kind = kind;
@@ -153,18 +184,34 @@ static __always_inline void fill_hdr(struct iptt_hdr *h, __u32 kind, __u64 id)
 	h->time_ns = bpf_ktime_get_ns();
 }
 
+/* The ring buffer is more than half full: the consumer is behind. */
+static __always_inline bool consumer_behind(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2;
+}
+
+/* A new trace id for this skb, or IPTT_ID_MUTED (the consumer guard). */
 static __always_inline __u64 new_id(__u64 skb)
 {
 	struct skb_id v = {
-		.id = __sync_fetch_and_add(&next_id, 1) + 1,
 		.last_ns = bpf_ktime_get_ns(),
 	};
 
+	if (consumer_behind()) {
+		v.muted = 1;
+		__sync_fetch_and_add(&muted_packets, 1);
+	} else {
+		v.id = __sync_fetch_and_add(&next_id, 1) + 1;
+	}
 	bpf_map_update_elem(&skb_ids, &skb, &v, BPF_ANY);
-	return v.id;
+	return v.muted ? IPTT_ID_MUTED : v.id;
 }
 
-/* The live id of this skb, or 0; a hit counts as activity. */
+/*
+ * The live id of this skb, IPTT_ID_MUTED for a muted one (its events are
+ * not written), or 0; a hit counts as activity.
+ */
 static __always_inline __u64 live_id(__u64 skb)
 {
 	struct skb_id *v = bpf_map_lookup_elem(&skb_ids, &skb);
@@ -176,7 +223,7 @@ static __always_inline __u64 live_id(__u64 skb)
 	if (now - v->last_ns > IPTT_ID_STALE_NS)
 		return 0;
 	v->last_ns = now;
-	return v->id;
+	return v->muted ? IPTT_ID_MUTED : v->id;
 }
 
 /*
@@ -210,7 +257,7 @@ static __always_inline void emit_bytes(__u64 id, const struct sk_buff *skb,
 	if (n && bpf_probe_read_kernel(e->data, n, nh))
 		n = 0;
 	e->caplen = n;
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
@@ -237,7 +284,7 @@ static __always_inline void emit_packet(__u64 id, const struct sk_buff *skb,
 	if (out)
 		bpf_probe_read_kernel_str(e->out, sizeof(e->out), out->name);
 	read_tuple(skb, family, &e->tuple);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	if (snaplen)
 		emit_bytes(id, skb, family, hook);
 }
@@ -287,7 +334,8 @@ static __always_inline __u32 first_frame_at(const struct cpu_stack *st,
 	return depth;
 }
 
-static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp)
+static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp,
+					bool btf)
 {
 	const struct nf_hook_state *state;
 	const struct sk_buff *skb;
@@ -299,7 +347,7 @@ static __always_inline void table_enter(__u64 a0, __u64 a1, __u64 a2, __u64 sp)
 
 	do_table_args(a0, a1, a2, &skb, &state, &table);
 	if (cfg.trace) {
-		traced = BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace);
+		traced = IPTT_SKB_NF_TRACE(skb, btf);
 		if (cfg.lazy_frames && !traced)
 			return;
 	}
@@ -509,8 +557,8 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
 	if (!cfg.trace || !fr->traced)
 		return;
 	id = live_id(fr->skb);
-	if (!id)
-		return;		/* no step was seen: not ours */
+	if (!id || id == IPTT_ID_MUTED)
+		return;		/* no step was seen: not ours; or muted */
 	/* locals, so that CO-RE relocates the kernel types, not struct frame */
 	state = (const void *)fr->state;
 	table = (const void *)fr->table;
@@ -533,13 +581,13 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
 	    !e->table[3] && (ret & IPTT_NF_VERDICT_MASK) == 1)
 		e->nat_valid = nat_result((const struct sk_buff *)fr->skb,
 					  fr->pf, &fr->tuple, &e->nat_tuple);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 SEC("fentry/ipt_do_table")
 int BPF_PROG(ipt_enter, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
@@ -553,7 +601,7 @@ int BPF_PROG(ipt_exit, void *a0, void *a1, void *a2, unsigned int ret)
 SEC("fentry/ip6t_do_table")
 int BPF_PROG(ip6t_enter, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx);
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
@@ -567,7 +615,7 @@ int BPF_PROG(ip6t_exit, void *a0, void *a1, void *a2, unsigned int ret)
 SEC("kprobe/ipt_do_table")
 int BPF_KPROBE(ipt_enter_kp, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2, PT_REGS_SP(ctx));
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, PT_REGS_SP(ctx), false);
 	return 0;
 }
 
@@ -582,7 +630,7 @@ int BPF_KRETPROBE(ipt_exit_kp, unsigned int ret)
 SEC("kprobe/ip6t_do_table")
 int BPF_KPROBE(ip6t_enter_kp, void *a0, void *a1, void *a2)
 {
-	table_enter((__u64)a0, (__u64)a1, (__u64)a2, PT_REGS_SP(ctx));
+	table_enter((__u64)a0, (__u64)a1, (__u64)a2, PT_REGS_SP(ctx), false);
 	return 0;
 }
 
@@ -660,9 +708,12 @@ int nf_log_trace(struct pt_regs *ctx)
 	if (!id) {
 		/* traced by someone else's -j TRACE rule: give it an id too */
 		id = new_id(key);
-		emit_packet(id, skb, net, in, out, family, hooknum,
-			    IPTT_ORIGIN_FOREIGN);
+		if (id != IPTT_ID_MUTED)
+			emit_packet(id, skb, net, in, out, family, hooknum,
+				    IPTT_ORIGIN_FOREIGN);
 	}
+	if (id == IPTT_ID_MUTED)
+		return 0;
 
 	bpf_probe_read_kernel(&table, sizeof(table),
 			      (void *)IPTT_VARG(ctx, IPTT_VARG_TABLE));
@@ -691,7 +742,7 @@ int nf_log_trace(struct pt_regs *ctx)
 	e->gen_valid = (!fr || fr->gen == gen) && !(gen & 1);
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table);
 	bpf_probe_read_kernel_str(e->chain, sizeof(e->chain), chain);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	return 0;
 }
 
@@ -706,6 +757,8 @@ int BPF_KPROBE(packet_selected, const struct sk_buff *skb,
 	if (!cfg.trace)
 		return 0;
 	id = new_id((__u64)skb);
+	if (id == IPTT_ID_MUTED)
+		return 0;
 	emit_packet(id, skb, BPF_CORE_READ(state, net), BPF_CORE_READ(state, in),
 		    BPF_CORE_READ(state, out), BPF_CORE_READ(state, pf),
 		    BPF_CORE_READ(state, hook), IPTT_ORIGIN_FILTER);
@@ -738,7 +791,7 @@ static __always_inline void ruleset_end(const struct xt_table *table)
 	e->family = BPF_CORE_READ(table, af);
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), table->name);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 SEC("fentry/xt_replace_table")

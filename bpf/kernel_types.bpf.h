@@ -47,6 +47,17 @@ struct xt_table {
 #define IPTT_VARG_COMMENT	2
 #define IPTT_VARG_RULENUM	3
 
+/*
+ * skb->nf_trace: the test every untraced packet pays at every probe.  fentry,
+ * fexit and tp_btf programs get typed (BTF) arguments and read it with one
+ * load; a kprobe's arguments are plain register values and need
+ * bpf_probe_read_kernel(), a helper call that cost about a hundred
+ * instructions per table call in make bench.  btf must be a constant.
+ */
+#define IPTT_SKB_NF_TRACE(skb, btf)					\
+	((btf) ? BPF_CORE_READ_BITFIELD(skb, nf_trace) :		\
+		 BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace))
+
 /* Values of the uapi constants that vmlinux.h (BTF) cannot carry. */
 #define IPTT_ETH_P_IP		0x0800
 #define IPTT_NF_VERDICT_MASK	0x000000ff

@@ -176,10 +176,13 @@ static __always_inline void nft_step(const struct nft_pktinfo *pkt,
 	if (!id) {
 		/* marked by someone else's nftrace rule: give it an id too */
 		id = new_id(key);
-		emit_packet(id, skb, BPF_CORE_READ(state, net), BPF_CORE_READ(state, in),
-			    BPF_CORE_READ(state, out), pf, BPF_CORE_READ(state, hook),
-			    IPTT_ORIGIN_FOREIGN);
+		if (id != IPTT_ID_MUTED)
+			emit_packet(id, skb, BPF_CORE_READ(state, net),
+				    BPF_CORE_READ(state, in), BPF_CORE_READ(state, out),
+				    pf, BPF_CORE_READ(state, hook), IPTT_ORIGIN_FOREIGN);
 	}
+	if (id == IPTT_ID_MUTED)
+		return;	/* the consumer guard: see IPTT_ID_MUTED */
 	code = BPF_CORE_READ(verdict, code);
 	if (!rule) {
 		kind = IPTT_KIND_POLICY;
@@ -231,7 +234,7 @@ static __always_inline void nft_step(const struct nft_pktinfo *pkt,
 			bpf_probe_read_kernel_str(e->target, sizeof(e->target),
 						  BPF_CORE_READ(target, name));
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 /* 6.1 */
@@ -368,9 +371,10 @@ static __always_inline int nft_find_frame(const struct nft_stack *st, __u32 dept
 }
 
 static __always_inline void nft_chain_enter(const struct nft_pktinfo *pkt, const void *priv,
-					    __u64 sp)
+					    __u64 sp, bool btf)
 {
-	const struct sk_buff *skb = BPF_CORE_READ(pkt, skb);
+	/* typed arguments (fentry): plain loads, see IPTT_SKB_NF_TRACE */
+	const struct sk_buff *skb = btf ? pkt->skb : BPF_CORE_READ(pkt, skb);
 	const struct nf_hook_state *state;
 	struct nft_stack *st;
 	struct nft_frame *fr;
@@ -378,7 +382,7 @@ static __always_inline void nft_chain_enter(const struct nft_pktinfo *pkt, const
 	bool traced = false;
 
 	if (cfg.trace) {
-		traced = BPF_CORE_READ_BITFIELD_PROBED(skb, nf_trace);
+		traced = IPTT_SKB_NF_TRACE(skb, btf);
 		if (cfg.lazy_frames && !traced)
 			return;
 	}
@@ -482,7 +486,7 @@ static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *
 	if (!cfg.trace || !fr->traced)
 		return;
 	id = live_id(fr->skb);	/* the address only: a dropped skb is freed */
-	if (!id)
+	if (!id || id == IPTT_ID_MUTED)
 		return;
 	chain = (const void *)fr->chain;
 	base = nft_base_of(chain);
@@ -502,13 +506,13 @@ static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *
 	e->depth = d;
 	bpf_probe_read_kernel_str(e->table, sizeof(e->table), BPF_CORE_READ(table, name));
 	bpf_probe_read_kernel_str(e->chain, sizeof(e->chain), BPF_CORE_READ(chain, name));
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 }
 
 SEC("fentry/nft_do_chain")
 int BPF_PROG(nft_chain_enter_fe, void *pkt, void *priv)
 {
-	nft_chain_enter(pkt, priv, (__u64)ctx);
+	nft_chain_enter(pkt, priv, (__u64)ctx, true);
 	return 0;
 }
 
@@ -522,7 +526,7 @@ int BPF_PROG(nft_chain_exit_fe, void *pkt, void *priv, unsigned int ret)
 SEC("kprobe/nft_do_chain")
 int BPF_KPROBE(nft_chain_enter_kp, void *pkt, void *priv)
 {
-	nft_chain_enter(pkt, priv, PT_REGS_SP(ctx));
+	nft_chain_enter(pkt, priv, PT_REGS_SP(ctx), false);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loss accounting at exit.  Three independent sources:
+ * Loss accounting at exit (and the packets the consumer guard muted, which
+ * are not lost but not reported either).  Three independent sources:
  *  - the BPF side's own counters: table calls nested past the frame stack,
  *    exits that found no frame, nf_log_trace calls outside a known table
  *    call (kprobe mode);
@@ -43,6 +44,29 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 	unsigned long long v, total = 0;
 	int n, i;
 
+	/*
+	 * Not lost: packets the consumer guard kept out whole, so that no
+	 * trace reaches userspace with holes.  Said, like the rate cap.
+	 */
+	v = iptt_bpf_muted(b);
+	if (v) {
+		fprintf(err, "ipttrace: %llu traced packets were not reported: the consumer fell behind (ring buffer over half full); lower --rate or raise --buffer-size\n",
+			v);
+		if (json) {
+			struct jw w = { 0 };
+			const char *line;
+			size_t len;
+
+			jw_begin(&w);
+			jw_str(&w, "event", "unreported");
+			jw_u64(&w, "count", v);
+			jw_str(&w, "reason", "consumer-behind");
+			line = jw_end(&w, &len);
+			if (line)
+				fwrite(line, 1, len, out);
+			jw_free(&w);
+		}
+	}
 	v = iptt_bpf_overflows(b);
 	if (v) {
 		fprintf(err, "ipttrace: %llu table calls nested deeper than %d were not timed or traced\n",
@@ -87,8 +111,9 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 	 * show up as traced by someone else's rule: count it here.  Ring
 	 * buffer losses may be such packet events too, and are said already.
 	 */
-	if (a && a->have_kmod && a->selected > a->packets_seen + a->ring_lost) {
-		v = a->selected - a->packets_seen - a->ring_lost;
+	if (a && a->have_kmod &&
+	    a->selected > a->packets_seen + a->ring_lost + iptt_bpf_muted(b)) {
+		v = a->selected - a->packets_seen - a->ring_lost - iptt_bpf_muted(b);
 		fprintf(err, "ipttrace: %llu of %llu selected packets were missed by the packet_selected kprobe\n",
 			v, a->selected);
 		if (json)

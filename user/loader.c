@@ -233,6 +233,12 @@ unsigned long long iptt_bpf_lost(const struct iptt_bpf *b)
 	return b->skel ? __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
 }
 
+/* packets the consumer guard muted (bpf/ipttrace.bpf.c, IPTT_ID_MUTED) */
+unsigned long long iptt_bpf_muted(const struct iptt_bpf *b)
+{
+	return b->skel ? __atomic_load_n(&b->skel->bss->muted_packets, __ATOMIC_RELAXED) : 0;
+}
+
 unsigned long long iptt_bpf_overflows(const struct iptt_bpf *b)
 {
 	return b->skel ? __atomic_load_n(&b->skel->bss->stack_overflows, __ATOMIC_RELAXED) : 0;

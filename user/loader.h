@@ -29,6 +29,7 @@ void iptt_bpf_stop(struct iptt_bpf *b);
 
 /* Counters kept by the BPF side. */
 unsigned long long iptt_bpf_lost(const struct iptt_bpf *b);
+unsigned long long iptt_bpf_muted(const struct iptt_bpf *b);
 /* Table calls nested deeper than IPTT_MAX_DEPTH: not timed or traced. */
 unsigned long long iptt_bpf_overflows(const struct iptt_bpf *b);
 /* Table exits that found no frame of theirs (entry skipped or stack full). */

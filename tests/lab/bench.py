@@ -208,6 +208,9 @@ def count_events(path):
         counts[k] = data.count(b'{"event":"%s"' % k.encode())
     for m in re.finditer(rb'\{"event":"lost","count":(\d+)', data):
         lost += int(m.group(1))
+    # packets the consumer guard muted whole (not lost events)
+    counts["unreported"] = sum(int(m.group(1)) for m in
+                               re.finditer(rb'\{"event":"unreported","count":(\d+)', data))
     lat = []
     if counts["latency"]:
         for line in data.splitlines():
@@ -691,6 +694,8 @@ def report(backend, rows, results, errors, bpf, nrules, cpu, sink_line):
 
     def traced_pps(kind, r):
         """packets whose whole trace reached userspace, per second"""
+        if kind == "ipttrace" and not r["latency"] and not r["lost"]:
+            return r["counts"]["packet"] / r["seconds"]     # every trace whole
         if kind == "ipttrace" and not r["latency"] and ev_per_pkt:
             return r["events"] / r["seconds"] / ev_per_pkt
         if kind in ("kernel-log", "nflog") and lines_per_pkt:
@@ -748,6 +753,8 @@ def report(backend, rows, results, errors, bpf, nrules, cpu, sink_line):
                         calls, "table" if backend == "legacy" else "base chain", tot / calls))
             elif r["counts"]["packet"]:
                 notes.append("%.1f events/pkt" % (ev / r["counts"]["packet"]))
+            if r["counts"].get("unreported"):
+                notes.append("%d packets muted (consumer behind)" % r["counts"]["unreported"])
         elif kind == "kernel-log":
             notes.append("%d lines logged, %d read" % (ev + r["reader_lost"], ev))
             ring = printk_ring_kb()
@@ -878,11 +885,14 @@ def report(backend, rows, results, errors, bpf, nrules, cpu, sink_line):
     caps = results.get("all-cap", [])
     if caps:
         bad = [r["lost"] for r in caps if r["lost"]]
+        mc = med["all-cap"]
         print("  no lost events at the default rate cap: %s (--rate 1000: events lost in %d "
-              "of %d rounds%s; %d packets traced in the median one)"
+              "of %d rounds%s; %d packets reported whole and %d muted in the median one: the "
+              "consumer sustained %s traced packets/s)"
               % (verdict(not bad), len(bad), len(caps),
                  (": " + ", ".join("%d" % x for x in bad)) if bad else "",
-                 med["all-cap"]["counts"]["packet"]))
+                 mc["counts"]["packet"], mc["counts"].get("unreported", 0),
+                 fmt_num(traced_pps("ipttrace", mc))))
     else:
         print("  no lost events at the default rate cap: n/a (row failed)")
     readies = sorted(x["ready_s"] for k in ("none-fentry", "none-kprobe", "1pct", "all-cap",

@@ -170,6 +170,51 @@ def silenced_flood():
     return "%d steps traced, %d TRACE lines leaked, lost %s" % (rules, leaked, lost)
 
 
+def consumer_guard():
+    """More selected packets than the consumer can take, with a small ring:
+    the packets that would have lost events are muted whole, and said."""
+    rps_two_way()
+    for ns in ("cli", "srv"):
+        counting_ruleset(ns)
+    tr = Tracer(["-v", "--rate", "1000000", "--buffer-size", "256K", "udp"])
+    wait_floods(start_floods(10))
+    tr.stop(timeout=120)
+    ev = tr.events()
+    lost = lost_of(tr)
+    unrep = sum(e["count"] for e in ev if e["event"] == "unreported")
+    expect(unrep > 0, "the consumer never fell behind (no packet muted): the flood proves nothing; lost %s" % lost)
+    expect(not lost.get("ring-buffer"), "%d events lost to a full ring buffer although the guard muted %d packets"
+           % (lost.get("ring-buffer", 0), unrep))
+    m = re.search(r"(\d+) traced packets were not reported: the consumer fell behind", tr.stderr())
+    expect(m and int(m.group(1)) == unrep, "stderr does not say the %d muted packets: %s" % (unrep, tr.stderr()))
+    # every packet reported is whole: as many rule steps as every other
+    # (2 in each filter chain of the counting ruleset) and its verdict
+    rules, verdicts, pkts = {}, {}, set()
+    for e in ev:
+        if e["event"] == "packet" and e.get("origin") == "filter":
+            pkts.add(e["id"])
+        elif e["event"] == "rule":
+            rules[e["id"]] = rules.get(e["id"], 0) + 1
+        elif e["event"] == "verdict":
+            verdicts[e["id"]] = verdicts.get(e["id"], 0) + 1
+    expect(len(pkts) > 100, "only %d packets reported" % len(pkts))
+    partial = [i for i in pkts if rules.get(i, 0) != 2 or verdicts.get(i, 0) != 1]
+    expect(not partial, "%d of %d reported packets are not whole, e.g. id %s: %d steps, %d verdicts"
+           % (len(partial), len(pkts), partial[:1], rules.get(partial[0], 0) if partial else 0,
+              verdicts.get(partial[0], 0) if partial else 0))
+    m = re.search(r"(\d+) packets matched, (\d+) traced", tr.stderr())
+    expect(m, "no selection count on stderr: %s" % tr.stderr())
+    traced = int(m.group(2))
+    missed = lost.get("probe-missed/packet_selected", 0)
+    expect(traced == len(pkts) + unrep + missed,
+           "ipttrace.ko traced %d packets; %d reported + %d muted + %d missed"
+           % (traced, len(pkts), unrep, missed))
+    bad = kernel_trouble()
+    expect(bad is None, "kernel log has %r" % bad)
+    return "%d packets traced: %d reported whole, %d muted (consumer behind), 0 events lost" % (
+        traced, len(pkts), unrep)
+
+
 def latency_flood(probe):
     def t():
         rps_two_way()
@@ -205,5 +250,7 @@ run("SMP: 60 s two-way UDP flood with RPS under ipttrace: no lockup, stall or sp
 run("SMP: flood with --keep-log: every TRACE step is a rule event or reported lost",
     accounting_keep_log)
 run("SMP: flood without --keep-log: no TRACE line reaches the log unreported", silenced_flood)
+run("SMP: consumer guard: a flood past what the consumer takes mutes whole packets, loses no event, says how many",
+    consumer_guard)
 run("SMP: --latency (fentry) under the flood: histogram counts + reported misses = table calls",
     needs_fentry(latency_flood("fentry")))
