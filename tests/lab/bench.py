@@ -489,8 +489,10 @@ def load_ruleset(backend):
     """The router's 213 rules with this backend; the number of rules."""
     path = os.path.join(REPO, "tests", "lab", "rulesets", "bench-router.v4")
     if backend == "legacy":
-        sh("modprobe ip_tables")
-        sh("iptables-legacy-restore < %s" % path, ns="rtr")
+        # generous timeouts: under -icount,sleep=off guest time races ahead
+        # while the vCPU idles on I/O (modules and binaries read over 9p)
+        sh("modprobe ip_tables", timeout=600)
+        sh("iptables-legacy-restore < %s" % path, ns="rtr", timeout=600)
         return int(sh("iptables-legacy-save | grep -c '^-A'", ns="rtr").strip())
     if backend == "nft":
         sh("iptables-nft-restore < %s" % path, ns="rtr", timeout=600)
