@@ -119,7 +119,8 @@ const char *iptt_drop_reason_btf(const struct btf *btf, unsigned int val,
 
 /*
  * The kernel's enum is looked up once per run, not once per dropped packet:
- * a lookup by name scans every type of vmlinux (about 150,000).
+ * a lookup by name scans every type of vmlinux (about 150,000).  Type ids
+ * are those of the kernel's BTF file, the same in every parse of it.
  */
 static __s32 kernel_reason_id;
 

@@ -18,17 +18,10 @@
 
 #define MAX_KEYS	4096
 
-struct agg {
-	unsigned int family, hook, netns;
-	char table[IPTT_TABLE_LEN];
-	unsigned long long count, sum_ns;
-	__u64 slots[IPTT_HIST_SLOTS];
-};
-
-static struct agg *prev;
+static struct iptt_lat *prev;
 static int nprev;
 
-static struct agg *find(struct agg *a, int n, const struct agg *k)
+static struct iptt_lat *find(struct iptt_lat *a, int n, const struct iptt_lat *k)
 {
 	int i;
 
@@ -53,9 +46,9 @@ static int table_rank(const char *t)
 	return 5;
 }
 
-static int cmp_agg(const void *x, const void *y)
+static int cmp_lat(const void *x, const void *y)
 {
-	const struct agg *a = x, *b = y;
+	const struct iptt_lat *a = x, *b = y;
 	int c;
 
 	if (a->family != b->family)
@@ -69,14 +62,14 @@ static int cmp_agg(const void *x, const void *y)
 	return a->netns < b->netns ? -1 : a->netns > b->netns;
 }
 
-/* Sum the map into *out (sorted); returns the count or -1. */
-static int collect(int fd, bool per_netns, struct agg **out)
+int iptt_latency_collect(int fd, bool per_netns, struct iptt_lat **out)
 {
 	int ncpu = libbpf_num_possible_cpus(), n = 0, c;
 	struct iptt_hist_key key, next, *kp = NULL;
 	struct iptt_hist *vals;
-	struct agg *a, k;
+	struct iptt_lat *a, k;
 
+	*out = NULL;
 	if (ncpu <= 0)
 		return -1;
 	vals = calloc(ncpu, sizeof(*vals));
@@ -87,6 +80,8 @@ static int collect(int fd, bool per_netns, struct agg **out)
 		return -1;
 	}
 	while (n < MAX_KEYS && !bpf_map_get_next_key(fd, kp, &next)) {
+		struct iptt_lat *dst;
+
 		key = next;
 		kp = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
@@ -100,7 +95,7 @@ static int collect(int fd, bool per_netns, struct agg **out)
 				k.netns = per_netns ? vals[c].netns : 0;
 			}
 		k.table[sizeof(k.table) - 1] = '\0';
-		struct agg *dst = find(a, n, &k);
+		dst = find(a, n, &k);
 
 		if (!dst) {
 			dst = &a[n++];
@@ -113,12 +108,12 @@ static int collect(int fd, bool per_netns, struct agg **out)
 		}
 	}
 	free(vals);
-	qsort(a, n, sizeof(*a), cmp_agg);
+	qsort(a, n, sizeof(*a), cmp_lat);
 	*out = a;
 	return n;
 }
 
-static void print_one(FILE *f, const struct agg *d, bool per_netns, bool json)
+static void print_one(FILE *f, const struct iptt_lat *d, bool per_netns, bool json)
 {
 	double mean = d->count ? (double)d->sum_ns / d->count : 0;
 	double p50 = hist_percentile(d->slots, IPTT_HIST_SLOTS, 50);
@@ -165,14 +160,14 @@ static void print_one(FILE *f, const struct agg *d, bool per_netns, bool json)
 
 int iptt_latency_print(FILE *f, int map_fd, bool per_netns, bool json)
 {
-	struct agg *cur, d;
+	struct iptt_lat *cur, d;
 	int n, i, j, printed = 0;
 
-	n = collect(map_fd, per_netns, &cur);
+	n = iptt_latency_collect(map_fd, per_netns, &cur);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		const struct agg *p = prev ? find(prev, nprev, &cur[i]) : NULL;
+		const struct iptt_lat *p = prev ? find(prev, nprev, &cur[i]) : NULL;
 
 		d = cur[i];
 		if (p) {

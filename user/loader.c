@@ -217,6 +217,12 @@ int iptt_bpf_start(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 			return -1;
 		}
 	}
+	/*
+	 * Everything that reads the kernel's BTF to set up is done: give its
+	 * megabytes back.  A drop reason's name is read from it again, once,
+	 * on the first dropped packet (user/fate.c).
+	 */
+	iptt_kbtf_free();
 	return 0;
 }
 

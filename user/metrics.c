@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "decode.h"
 #include "ipttrace.h"
+#include "latency.h"
 #include "metrics.h"
 #include "nft.h"
 #include "summary.h"
@@ -112,73 +113,18 @@ void iptt_prom_histogram(FILE *f, const char *name, const char *labels,
 		*labels ? "}" : "", cum);
 }
 
-/* ---- x_tables latency: the "hists" map, summed over CPUs ---- */
-
-struct lat {
-	unsigned int family, hook, netns;
-	char table[IPTT_TABLE_LEN];
-	unsigned long long sum_ns;
-	__u64 slots[IPTT_HIST_SLOTS];
-};
-
-static int lat_collect(int fd, bool per_netns, struct lat **out)
-{
-	int ncpu = libbpf_num_possible_cpus(), n = 0, c, i, j;
-	struct iptt_hist_key key, next, *kp = NULL;
-	struct iptt_hist *vals;
-	struct lat *a, k;
-
-	*out = NULL;
-	if (ncpu <= 0)
-		return -1;
-	vals = calloc(ncpu, sizeof(*vals));
-	a = calloc(MAX_KEYS, sizeof(*a));
-	if (!vals || !a) {
-		free(vals);
-		free(a);
-		return -1;
-	}
-	while (n < MAX_KEYS && !bpf_map_get_next_key(fd, kp, &next)) {
-		key = next;
-		kp = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&k, 0, sizeof(k));
-		k.family = key.family;
-		k.hook = key.hook;
-		for (c = 0; c < ncpu; c++)
-			if (vals[c].table[0]) {
-				memcpy(k.table, vals[c].table, sizeof(k.table));
-				k.netns = per_netns ? vals[c].netns : 0;
-			}
-		k.table[sizeof(k.table) - 1] = '\0';
-		for (i = 0; i < n; i++)
-			if (a[i].family == k.family && a[i].hook == k.hook &&
-			    a[i].netns == k.netns && !strcmp(a[i].table, k.table))
-				break;
-		if (i == n)
-			a[n++] = k;
-		for (c = 0; c < ncpu; c++) {
-			a[i].sum_ns += vals[c].sum_ns;
-			for (j = 0; j < IPTT_HIST_SLOTS; j++)
-				a[i].slots[j] += vals[c].slots[j];
-		}
-	}
-	free(vals);
-	*out = a;
-	return n;
-}
+/* ---- x_tables latency: the "hists" map (user/latency.c sums it) ---- */
 
 static void write_latency(FILE *f, int fd, bool per_netns)
 {
 	static const char name[] = "ipttrace_table_latency_seconds";
-	struct lat *a;
+	struct iptt_lat *a;
 	char *labels;
 	size_t llen;
 	FILE *lf;
 	int n, i;
 
-	n = lat_collect(fd, per_netns, &a);
+	n = iptt_latency_collect(fd, per_netns, &a);
 	if (n < 0)
 		return;
 	fprintf(f, "# HELP %s Time spent in one iptables table call (ip[6]t_do_table), per family, table and hook.\n", name);

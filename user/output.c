@@ -712,6 +712,7 @@ void iptt_out_lost(unsigned long long count)
 		jw_begin(&jw);
 		jw_str(&jw, "event", "lost");
 		jw_u64(&jw, "count", count);
+		jw_str(&jw, "reason", "ring-buffer");
 		json_emit();
 		fflush(cfg.f);
 	} else {

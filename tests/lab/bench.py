@@ -4,40 +4,48 @@
 
 One topology, one ruleset, one traffic pattern, rows side by side:
 
-    cli 10.0.1.2 --veth--> rtr (forwards, 213 iptables-legacy rules) --veth--> srv 10.0.2.2
+    cli 10.0.1.2 --veth--> rtr (forwards, 213 rules) --veth--> srv 10.0.2.2
 
-A C sender (tests/lab/udpflood.c) floods UDP from 100 source ports
-(20000-20099) to srv:9000 for BENCH_SECONDS per row; the router's ruleset
-(tests/lab/rulesets/bench-router.v4) makes each packet walk about 120 rules
-(28 of them hit) before it is accepted.  Delivered packets are counted by
-the server's own stack (Ip InDelivers in its namespace), not by a userspace
-receiver.  The sender is pinned to CPU 0 (where, on veth, the whole
-forwarding path runs in its softirq), every userspace consumer (sink,
-ipttrace, log readers) to CPU 1.
+The router's rules (tests/lab/rulesets/bench-router.v4) are loaded three
+ways, each backend with its own baseline: iptables-legacy-restore,
+iptables-nft-restore (nf_tables, x_tables matches through nft_compat), and
+native nftables (iptables-restore-translate).  A C sender
+(tests/lab/udpflood.c) floods UDP from 100 source ports (20000-20099) to
+srv:9000 for BENCH_SECONDS per row; each packet walks about 120 rules (28 of
+them hit) before it is accepted.  Delivered packets are counted by the
+server's own stack (Ip InDelivers in its namespace).  The sender is pinned to
+CPU 0 (where, on veth, the whole forwarding path runs in its softirq), every
+userspace consumer (sink, ipttrace, log readers) to CPU 1.
 
-Rows: ipttrace with a filter matching nothing (fentry, kprobe); tracing 1%
-of the flows; every packet with the default rate cap and with the cap
-lifted; --latency; the two anchors, a "-j TRACE" rule logging through
-nf_log_syslog (kernel log) and through nfnetlink_log (a libnetfilter_log
-reader, tests/lab/nflog_reader.c); and a reference, the same TRACE rule with
-no logger bound (the kernel's own trace walk).  Then the BPF programs' run
-time per call (kernel.bpf_stats_enabled) in extra runs, so that the stats'
-own cost stays out of the table.
+Rows: ipttrace with a filter matching nothing (fentry; fentry without the
+fate probes; kprobe); tracing 1% of the flows; every packet with the default
+rate cap and with the cap lifted, and with -w; --latency; the anchors (x_tables:
+a "-j TRACE" rule logging through nf_log_syslog and through nfnetlink_log;
+nf_tables: nftrace read by nft monitor trace and by xtables-monitor --trace)
+and a reference, the same trace rule with nobody listening (the kernel's own
+trace walk).  Then the BPF programs' run time per call
+(kernel.bpf_stats_enabled) in extra runs, so that the stats' own cost stays
+out of the table.
 
-Noise: TCG runs the guest at whatever speed the host gives its threads, and
-a busy host moves every rate by tens of percent.  So each row is preceded by
-its own short baseline run (the baseline row is the median of those), a
-row's ratio is taken against that run, the rows go in order in odd rounds
-and in reverse order in even ones, and the table shows the run with the
-median ratio over the rounds.
+make bench boots the guest with -icount shift=2,sleep=off (BENCH_CLOCK=icount):
+guest time is 4 ns per guest instruction whatever the host does, the vCPUs
+run in turn like one CPU, and two rounds agree to within a point.  With
+BENCH_CLOCK=wall (plain TCG) a busy host moves every rate by tens of
+percent, so each row is preceded by its own short baseline run (the baseline
+row is the median of those), a row's ratio is taken against that run, the
+rows go in order in odd rounds and in reverse in even ones, and the table
+shows the run with the median ratio.
 
-Nothing is asserted: the table and the targets are printed.  A row that
+Nothing is asserted: the tables and the targets are printed.  A row that
 cannot run is shown as failed with its reason.  Environment:
+  BENCH_BACKENDS      legacy,nft,native (default: all three)
+  BENCH_CLOCK         icount or wall: how the guest was booted (make bench
+                      sets it; it only labels the output)
   BENCH_SECONDS       traffic per row (default 5)
   BENCH_BASE_SECONDS  traffic of each baseline run (default 3)
-  BENCH_ROUNDS        rounds (default 5); no round starts after
-  BENCH_BUDGET        seconds (default 600), so that make bench ends well
-                      within 20 minutes on a slow or busy host
+  BENCH_ROUNDS        rounds (default 2 with icount, 5 wall); no round starts
+  BENCH_BUDGET        seconds (default 600) into a backend, so that make
+                      bench ends in time on a slow or busy host
   BENCH_ONLY          comma-separated row keys ("bpfstats": the stats runs)
   BENCH_IPTTRACE      the ipttrace binary to measure (default build/ipttrace)
 """
@@ -222,9 +230,15 @@ def count_events(path):
 def run_ipttrace(args, stats=False):
     ready, out, err = tmpfile("ready"), tmpfile("out"), tmpfile("err")
     before = set(bpf_progs()) if stats else set()
+    env = dict(os.environ)
+    # "NAME=VALUE" words before the options go to the environment
+    while args and re.match(r"^[A-Z_]+=", args[0]):
+        k, v = args[0].split("=", 1)
+        env[k] = v
+        args = args[1:]
     argv = PIN_USER + [IPTTRACE, "--ready-file", ready] + args
     with open(out, "wb") as fo, open(err, "wb") as fe:
-        p = subprocess.Popen(argv, stdout=fo, stderr=fe)
+        p = subprocess.Popen(argv, stdout=fo, stderr=fe, env=env)
         try:
             try:
                 ready_s = wait_file(ready, p, "ipttrace")
@@ -438,6 +452,8 @@ def rows_for(backend):
         ("base", "baseline (nothing attached)", "base", None),
         ("none-fentry", "filter matching nothing, fentry", "ipttrace",
          common + ["--probe", "fentry", "host 192.0.2.99"]),
+        ("none-nofate", "filter matching nothing, fentry, IPTTRACE_NO_FATE=1", "ipttrace",
+         ["IPTTRACE_NO_FATE=1"] + common + ["--probe", "fentry", "host 192.0.2.99"]),
         ("none-kprobe", "filter matching nothing, kprobe", "ipttrace",
          common + ["--probe", "kprobe", "host 192.0.2.99"]),
         ("1pct", "1%% of flows (udp src port %d)" % (SPORT_BASE + 42), "ipttrace",
