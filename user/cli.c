@@ -32,8 +32,8 @@ static const char doc[] =
 "    ipttrace --summary -d 30 'tcp[13] & 2 != 0'  # rule hit counts of SYNs\n"
 "    ipttrace --latency -I 5               # per-table latency, no module\n"
 "\n"
-"Only iptables-legacy (ip_tables/ip6_tables) rulesets are traced; nft-based\n"
-"iptables never calls ipt_do_table.\v"
+"Traces iptables-legacy (ip_tables, ip6_tables) and nf_tables (iptables-nft,\n"
+"nftables) rulesets, without adding a rule; --backend picks.\v"
 "The filter uses pcap syntax on packets that start at the IP header.";
 
 enum {
