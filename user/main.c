@@ -334,6 +334,12 @@ int main(int argc, char **argv)
 		iptt_opts_free(&o);
 		return 1;
 	}
+	/*
+	 * Into a file or a pipe, write in large blocks: the consumer flushes
+	 * after every poll anyway, and 4 KiB writes were a tenth of its time.
+	 */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 256 << 10);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
