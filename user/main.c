@@ -197,14 +197,7 @@ static int run_trace(const struct iptt_opts *o)
 		deadline = now_ns(CLOCK_MONOTONIC) + o->duration * 1e9;
 	ret = 0;
 	while (!exiting) {
-		/*
-		 * The BPF side batches wake-ups (bpf/ipttrace.bpf.c submit()):
-		 * records may wait without one, and poll() returns at its
-		 * timeout without reading them, so consume what is there.
-		 */
 		e = ring_buffer__poll(b.rb, POLL_MS);
-		if (e >= 0)
-			e = ring_buffer__consume(b.rb);
 		if (e < 0 && e != -EINTR) {
 			fprintf(stderr, "ipttrace: reading events: %s\n", strerror(-e));
 			ret = 1;
