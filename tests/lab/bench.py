@@ -476,6 +476,15 @@ def rows_for(backend):
     else:
         how = "-j TRACE (iptables-nft)" if backend == "nft" else "meta nftrace set 1"
         rows += [
+            # what ipttrace costs on this box without its nf_tables part:
+            # the module's hook and the fate probes only
+            ("none-legacy", "filter matching nothing, --backend legacy (no nf_tables part)",
+             "ipttrace", ["--json"] + NETNS + ["--backend", "legacy", "--probe", "fentry",
+                                                "host 192.0.2.99"]),
+            ("key-only", "nft_trace_enabled on, nothing traced (a never-matching nftrace rule)",
+             "key-only", None),
+        ]
+        rows += [
             ("nft-monitor", "anchor: %s + nft monitor trace" % how, "monitor", None),
             ("xt-monitor", "anchor: %s + xtables-monitor --trace" % how, "monitor", None),
             ("trace-nolog", "reference: %s, no listener" % how, "trace-nolog", None),
@@ -498,7 +507,26 @@ def run_row(backend, key, kind, args, stats=False):
         return anchor_monitor(backend, key)
     if kind == "trace-nolog":
         return reference_trace_no_logger(backend)
+    if kind == "key-only":
+        return static_key_only()
     raise Fail("unknown row kind " + kind)
+
+
+def static_key_only():
+    """nf_tables looks at skb->nf_trace only while the static key
+    nft_trace_enabled is on; a meta nftrace set rule takes the key when it
+    is added (nft_meta_set_init), matched or not.  One that never matches,
+    last in raw PREROUTING (which every flood packet walks to its end),
+    turns the key on and traces nothing: the key's cost for every packet,
+    plus one rule evaluation (chain-length part: about 86 instructions)."""
+    sh("nft add rule ip raw PREROUTING udp dport 1 meta nftrace set 1", ns="rtr")
+    try:
+        return flood()
+    finally:
+        h = re.search(r"udp dport 1 meta nftrace set 1 # handle (\d+)",
+                      sh("nft -a list chain ip raw PREROUTING", ns="rtr", check=False))
+        if h:
+            sh("nft delete rule ip raw PREROUTING handle %s" % h.group(1), ns="rtr")
 
 
 def load_ruleset(backend):
@@ -542,6 +570,8 @@ def native_ruleset(path):
 def setup(backend):
     reset()
     three_hosts()
+    # ip_tables too, so that --backend legacy runs on every backend's router
+    sh("modprobe ip_tables", timeout=600)
     nrules = load_ruleset(backend)
     # the sink keeps the server's socket drained; the stack counts deliveries
     sink_out = tmpfile("sink")

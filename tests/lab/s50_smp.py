@@ -170,50 +170,69 @@ def silenced_flood():
     return "%d steps traced, %d TRACE lines leaked, lost %s" % (rules, leaked, lost)
 
 
-def consumer_guard():
-    """More selected packets than the consumer can take, with a small ring:
-    the packets that would have lost events are muted whole, and said."""
-    rps_two_way()
-    for ns in ("cli", "srv"):
-        counting_ruleset(ns)
-    tr = Tracer(["-v", "--rate", "1000000", "--buffer-size", "256K", "udp"])
-    wait_floods(start_floods(10))
-    tr.stop(timeout=120)
-    ev = tr.events()
-    lost = lost_of(tr)
-    unrep = sum(e["count"] for e in ev if e["event"] == "unreported")
-    expect(unrep > 0, "the consumer never fell behind (no packet muted): the flood proves nothing; lost %s" % lost)
-    expect(not lost.get("ring-buffer"), "%d events lost to a full ring buffer although the guard muted %d packets"
-           % (lost.get("ring-buffer", 0), unrep))
-    m = re.search(r"(\d+) traced packets were not reported: the consumer fell behind", tr.stderr())
-    expect(m and int(m.group(1)) == unrep, "stderr does not say the %d muted packets: %s" % (unrep, tr.stderr()))
-    # every packet reported is whole: as many rule steps as every other
-    # (2 in each filter chain of the counting ruleset) and its verdict
-    rules, verdicts, pkts = {}, {}, set()
-    for e in ev:
-        if e["event"] == "packet" and e.get("origin") == "filter":
-            pkts.add(e["id"])
-        elif e["event"] == "rule":
-            rules[e["id"]] = rules.get(e["id"], 0) + 1
-        elif e["event"] == "verdict":
-            verdicts[e["id"]] = verdicts.get(e["id"], 0) + 1
-    expect(len(pkts) > 100, "only %d packets reported" % len(pkts))
-    partial = [i for i in pkts if rules.get(i, 0) != 2 or verdicts.get(i, 0) != 1]
-    expect(not partial, "%d of %d reported packets are not whole, e.g. id %s: %d steps, %d verdicts"
-           % (len(partial), len(pkts), partial[:1], rules.get(partial[0], 0) if partial else 0,
-              verdicts.get(partial[0], 0) if partial else 0))
-    m = re.search(r"(\d+) packets matched, (\d+) traced", tr.stderr())
-    expect(m, "no selection count on stderr: %s" % tr.stderr())
-    traced = int(m.group(2))
-    missed = lost.get("probe-missed/packet_selected", 0)
-    expect(traced == len(pkts) + unrep + missed,
-           "ipttrace.ko traced %d packets; %d reported + %d muted + %d missed"
-           % (traced, len(pkts), unrep, missed))
-    bad = kernel_trouble()
-    expect(bad is None, "kernel log has %r" % bad)
-    return "%d packets traced: %d reported whole, %d muted (consumer behind), 0 events lost" % (
-        traced, len(pkts), unrep)
+NFT_COUNTING = """table inet ipttguard {
+    chain in { type filter hook input priority 0; udp dport 9 counter; udp dport 9 accept; }
+    chain out { type filter hook output priority 0; udp dport 9 counter; udp dport 9 accept; }
+}
+"""
 
+
+def consumer_guard(backend):
+    """More selected packets than the consumer can take, with a small ring:
+    the packets that would have lost events are muted whole, said, and the
+    consumer keeps reporting to the end (it once stalled on nf_tables)."""
+    def t():
+        rps_two_way()
+        for ns in ("cli", "srv"):
+            if backend == "legacy":
+                counting_ruleset(ns)
+            else:
+                sh("nft -f -", ns=ns, input=NFT_COUNTING)
+        secs = 10
+        tr = Tracer(["-v", "--backend", backend, "--rate", "1000000", "--buffer-size", "256K", "udp"])
+        wait_floods(start_floods(secs))
+        tr.stop(timeout=120)
+        ev = tr.events()
+        lost = lost_of(tr)
+        unrep = sum(e["count"] for e in ev if e["event"] == "unreported")
+        expect(unrep > 0, "the consumer never fell behind (no packet muted): the flood proves nothing; lost %s" % lost)
+        expect(not lost.get("ring-buffer"), "%d events lost to a full ring buffer although the guard muted %d packets"
+               % (lost.get("ring-buffer", 0), unrep))
+        m = re.search(r"(\d+) traced packets were not reported: the consumer fell behind", tr.stderr())
+        expect(m and int(m.group(1)) == unrep, "stderr does not say the %d muted packets: %s" % (unrep, tr.stderr()))
+        # every packet reported is whole: as many rule steps as the others
+        # (2 in each chain of the counting rulesets) and a verdict
+        rules, verdicts, pkts = {}, {}, {}
+        for e in ev:
+            if e["event"] == "packet" and e.get("origin") == "filter":
+                pkts[e["id"]] = e["time_ns"]
+            elif e["event"] == "rule":
+                rules[e["id"]] = rules.get(e["id"], 0) + 1
+            elif e["event"] == "verdict":
+                verdicts[e["id"]] = verdicts.get(e["id"], 0) + 1
+        expect(len(pkts) > 100, "only %d packets reported" % len(pkts))
+        counts = [rules.get(i, 0) for i in pkts]
+        mode = max(set(counts), key=counts.count)
+        partial = [i for i in pkts if rules.get(i, 0) != mode or not verdicts.get(i)]
+        expect(mode >= 2 and not partial,
+               "%d of %d reported packets are not whole (%d rule steps each for most), e.g. id %s: %d steps, %d verdicts"
+               % (len(partial), len(pkts), mode, partial[:1], rules.get(partial[0], 0) if partial else 0,
+                  verdicts.get(partial[0], 0) if partial else 0))
+        # packets keep being reported while the flood lasts
+        span = (max(pkts.values()) - min(pkts.values())) / 1e9
+        expect(span >= secs / 2, "reported packets span %.1f s of a %d s flood: the consumer stopped" % (span, secs))
+        m = re.search(r"(\d+) packets matched, (\d+) traced", tr.stderr())
+        expect(m, "no selection count on stderr: %s" % tr.stderr())
+        traced = int(m.group(2))
+        missed = lost.get("probe-missed/packet_selected", 0)
+        expect(traced == len(pkts) + unrep + missed,
+               "ipttrace.ko traced %d packets; %d reported + %d muted + %d missed"
+               % (traced, len(pkts), unrep, missed))
+        bad = kernel_trouble()
+        expect(bad is None, "kernel log has %r" % bad)
+        return "%d packets traced: %d reported whole over %.1f s, %d muted (consumer behind), 0 events lost" % (
+            traced, len(pkts), span, unrep)
+    return t
 
 def latency_flood(probe):
     def t():
@@ -250,7 +269,8 @@ run("SMP: 60 s two-way UDP flood with RPS under ipttrace: no lockup, stall or sp
 run("SMP: flood with --keep-log: every TRACE step is a rule event or reported lost",
     accounting_keep_log)
 run("SMP: flood without --keep-log: no TRACE line reaches the log unreported", silenced_flood)
-run("SMP: consumer guard: a flood past what the consumer takes mutes whole packets, loses no event, says how many",
-    consumer_guard)
+for backend in ("legacy", "nft"):
+    run("SMP: consumer guard (%s): a flood past what the consumer takes mutes whole packets, loses no event, "
+        "says how many, keeps reporting" % backend, consumer_guard(backend))
 run("SMP: --latency (fentry) under the flood: histogram counts + reported misses = table calls",
     needs_fentry(latency_flood("fentry")))
