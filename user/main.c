@@ -199,13 +199,8 @@ static int run_trace(const struct iptt_opts *o)
 	while (!exiting) {
 		/*
 		 * ring_buffer__poll() reads nothing when it returns at its
-		 * timeout, so read what is there anyway: progress must not
-		 * hang on a wake-up.  In the lab, nf_tables traces under a
-		 * flood stopped for good after a few hundred packets without
-		 * this (a wake-up lost with the ring more than half full: the
-		 * consumer guard then mutes every new packet, so no record
-		 * comes to wake the consumer again); the cause of the lost
-		 * wake-up is not known.
+		 * timeout; reading anyway costs one check, and progress then
+		 * never depends on a wake-up having come.
 		 */
 		e = ring_buffer__poll(b.rb, POLL_MS);
 		if (e >= 0)

@@ -180,7 +180,7 @@ NFT_COUNTING = """table inet ipttguard {
 def consumer_guard(backend):
     """More selected packets than the consumer can take, with a small ring:
     the packets that would have lost events are muted whole, said, and the
-    consumer keeps reporting to the end (it once stalled on nf_tables)."""
+    consumer keeps reporting to the end of the flood."""
     def t():
         rps_two_way()
         for ns in ("cli", "srv"):
