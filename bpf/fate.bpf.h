@@ -42,7 +42,14 @@ static __always_inline __u64 fate_id(const struct sk_buff *skb)
 	if (!IPTT_SKB_NF_TRACE(skb, true))
 		return 0;
 	id = live_id((__u64)skb);
-	return id == IPTT_ID_MUTED ? 0 : id;
+	if (id == IPTT_ID_MUTED) {
+		/* its journey ends unreported: free the address at once */
+		__u64 key = (__u64)skb;
+
+		bpf_map_delete_elem(&skb_ids, &key);
+		return 0;
+	}
+	return id;
 }
 
 static __always_inline struct iptt_fate *fate_begin(__u64 id, __u8 fate)

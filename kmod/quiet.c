@@ -131,6 +131,17 @@ int iptt_quiet_start(bool silence)
 		 */
 		err = ftrace_set_filter_ip(&iptt_quiet_ops,
 					   (unsigned long)nf_log_trace, 0, 1);
+		/*
+		 * Before 5.19 ftrace_location() matches only the record's own
+		 * address, which on arm64 (sym+4, sym+8 with BTI) and with
+		 * CFI jump tables is not the symbol's: look it up by name.
+		 */
+		if (err) {
+			static char name[] = "nf_log_trace";
+
+			err = ftrace_set_filter(&iptt_quiet_ops, name,
+						strlen(name), 1);
+		}
 		if (err) {
 			pr_err("cannot find nf_log_trace for ftrace: %d\n", err);
 			return err;

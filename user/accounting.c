@@ -41,7 +41,7 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 					  FILE *out, FILE *err, bool json)
 {
 	struct iptt_miss miss[MAX_PROGS];
-	unsigned long long v, total = 0;
+	unsigned long long v, muted, total = 0;
 	int n, i;
 
 	/*
@@ -111,9 +111,10 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 	 * show up as traced by someone else's rule: count it here.  Ring
 	 * buffer losses may be such packet events too, and are said already.
 	 */
+	muted = iptt_bpf_muted(b);	/* the programs still run: read once */
 	if (a && a->have_kmod &&
-	    a->selected > a->packets_seen + a->ring_lost + iptt_bpf_muted(b)) {
-		v = a->selected - a->packets_seen - a->ring_lost - iptt_bpf_muted(b);
+	    a->selected > a->packets_seen + a->ring_lost + muted) {
+		v = a->selected - a->packets_seen - a->ring_lost - muted;
 		fprintf(err, "ipttrace: %llu of %llu selected packets were missed by the packet_selected kprobe\n",
 			v, a->selected);
 		if (json)

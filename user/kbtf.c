@@ -20,9 +20,7 @@ struct btf *iptt_vmlinux_btf(void)
 {
 	if (!vmlinux_tried) {
 		vmlinux_tried = true;
-		vmlinux = btf__load_vmlinux_btf();
-		if (!vmlinux)	/* libbpf < 1.0 returned an error pointer */
-			vmlinux = NULL;
+		vmlinux = btf__load_vmlinux_btf();	/* NULL if none (libbpf 1.x) */
 	}
 	return vmlinux;
 }
@@ -43,8 +41,6 @@ struct btf *iptt_module_btf(const char *module)
 	if (!modules[i].name)
 		return NULL;
 	modules[i].btf = btf__load_module_btf(module, base);
-	if (!modules[i].btf)
-		modules[i].btf = NULL;
 	return modules[i].btf;
 }
 
