@@ -214,10 +214,14 @@ def consumer_guard(backend):
         counts = [rules.get(i, 0) for i in pkts]
         mode = max(set(counts), key=counts.count)
         partial = [i for i in pkts if rules.get(i, 0) != mode or not verdicts.get(i)]
-        expect(mode >= 2 and not partial,
-               "%d of %d reported packets are not whole (%d rule steps each for most), e.g. id %s: %d steps, %d verdicts"
+        # a step or verdict whose program the kernel skipped (nested on that
+        # CPU) is reported lost, not hidden: that many packets may lack one
+        skipped = lost.get("recursion", 0) + lost.get("unmatched-exit", 0) + \
+            lost.get("probe-missed", 0)
+        expect(mode >= 2 and len(partial) <= skipped,
+               "%d of %d reported packets are not whole (%d rule steps each for most), e.g. id %s: %d steps, %d verdicts; %d steps or verdicts reported skipped %s"
                % (len(partial), len(pkts), mode, partial[:1], rules.get(partial[0], 0) if partial else 0,
-                  verdicts.get(partial[0], 0) if partial else 0))
+                  verdicts.get(partial[0], 0) if partial else 0, skipped, lost))
         # packets keep being reported while the flood lasts
         span = (max(pkts.values()) - min(pkts.values())) / 1e9
         expect(span >= secs / 2, "reported packets span %.1f s of a %d s flood: the consumer stopped" % (span, secs))

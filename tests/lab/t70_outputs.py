@@ -335,9 +335,12 @@ def netns_docker():
         nodocker = "%s/bin-nodocker" % TMP
         if not os.path.isdir(nodocker):
             os.makedirs(nodocker)
-            for f in os.listdir("/usr/bin"):
-                if f != "docker":
-                    os.symlink("/usr/bin/" + f, os.path.join(nodocker, f))
+            # /bin too: the arm64 guest root is not usr-merged (ping is there)
+            for d in ("/usr/bin", "/bin"):
+                for f in os.listdir(d):
+                    link = os.path.join(nodocker, f)
+                    if f != "docker" and not os.path.lexists(link):
+                        os.symlink(os.path.join(d, f), link)
         ways.append(("API socket", dict(env0, PATH="/usr/sbin:/sbin:" + nodocker)))
         for what, env in ways:
             if what == "API socket":
