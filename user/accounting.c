@@ -17,15 +17,16 @@
 
 #define MAX_PROGS	32
 
-static void json_lost(FILE *out, unsigned long long count, const char *reason,
-		      const char *prog)
+/* {"event":EVENT,"count":N,"reason":R[,"program":P]} */
+static void json_count(FILE *out, const char *event, unsigned long long count,
+		       const char *reason, const char *prog)
 {
 	struct jw w = { 0 };
 	const char *line;
 	size_t len;
 
 	jw_begin(&w);
-	jw_str(&w, "event", "lost");
+	jw_str(&w, "event", event);
 	jw_u64(&w, "count", count);
 	jw_str(&w, "reason", reason);
 	if (prog)
@@ -52,27 +53,15 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 	if (v) {
 		fprintf(err, "ipttrace: %llu traced packets were not reported: the consumer fell behind (ring buffer over half full); lower --rate or raise --buffer-size\n",
 			v);
-		if (json) {
-			struct jw w = { 0 };
-			const char *line;
-			size_t len;
-
-			jw_begin(&w);
-			jw_str(&w, "event", "unreported");
-			jw_u64(&w, "count", v);
-			jw_str(&w, "reason", "consumer-behind");
-			line = jw_end(&w, &len);
-			if (line)
-				fwrite(line, 1, len, out);
-			jw_free(&w);
-		}
+		if (json)
+			json_count(out, "unreported", v, "consumer-behind", NULL);
 	}
 	v = iptt_bpf_overflows(b);
 	if (v) {
 		fprintf(err, "ipttrace: %llu table calls nested deeper than %d were not timed or traced\n",
 			v, IPTT_MAX_DEPTH);
 		if (json)
-			json_lost(out, v, "stack-overflow", NULL);
+			json_count(out, "lost", v, "stack-overflow", NULL);
 		total += v;
 	}
 	n = iptt_bpf_recursion_misses(b, miss, MAX_PROGS);
@@ -80,7 +69,7 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 		fprintf(err, "ipttrace: BPF program %s was skipped %llu times (another of ours was running on that CPU: nested softirq)\n",
 			miss[i].name, miss[i].count);
 		if (json)
-			json_lost(out, miss[i].count, "recursion", miss[i].name);
+			json_count(out, "lost", miss[i].count, "recursion", miss[i].name);
 		total += miss[i].count;
 	}
 	v = iptt_bpf_unmatched_exits(b);
@@ -88,14 +77,14 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 		/* the same calls as an entry miss or overflow: not added again */
 		fprintf(err, "ipttrace: %llu table calls returned without a recorded entry\n", v);
 		if (json)
-			json_lost(out, v, "unmatched-exit", NULL);
+			json_count(out, "lost", v, "unmatched-exit", NULL);
 	}
 	v = iptt_bpf_log_calls_unattributed(b);
 	if (v) {
 		fprintf(err, "ipttrace: %llu rule steps came outside any table call the probes saw, and were dropped\n",
 			v);
 		if (json)
-			json_lost(out, v, "unattributed-step", NULL);
+			json_count(out, "lost", v, "unattributed-step", NULL);
 		total += v;
 	}
 	if (a && a->have_kmod && a->log_calls > a->log_calls_seen) {
@@ -103,7 +92,7 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 		fprintf(err, "ipttrace: %llu of %llu rule steps were missed by the nf_log_trace kprobe (it was nested in another kprobe on that CPU)\n",
 			v, a->log_calls);
 		if (json)
-			json_lost(out, v, "probe-missed", "nf_log_trace");
+			json_count(out, "lost", v, "probe-missed", "nf_log_trace");
 		total += v;
 	}
 	/*
@@ -118,7 +107,7 @@ unsigned long long iptt_accounting_report(const struct iptt_bpf *b,
 		fprintf(err, "ipttrace: %llu of %llu selected packets were missed by the packet_selected kprobe\n",
 			v, a->selected);
 		if (json)
-			json_lost(out, v, "probe-missed", "packet_selected");
+			json_count(out, "lost", v, "probe-missed", "packet_selected");
 		total += v;
 	}
 	if (json)
