@@ -180,8 +180,12 @@ static int run_trace(const struct iptt_opts *o)
 	iptt_out_init(&oc);
 
 	b.netns = netns;
+	/* rule numbers need the index too, even with --no-rule-text */
+	if (iptt_nft_traced())
+		iptt_nft_prefetch(netns);
 	if (iptt_bpf_start(&b, o, true, count_event, NULL))
 		goto cleanup;
+	iptt_nft_prefetch_join();
 	iptt_ruletext_init(gen_of, &b);
 	/* the module counts rule steps from enable on: compare from here */
 	seen0 = iptt_bpf_log_calls_seen(&b);

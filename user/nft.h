@@ -56,6 +56,13 @@ int iptt_nft_hists_fd(void);
 
 /* Output: called by output.c */
 void iptt_nft_out_init(const struct iptt_out_cfg *c);
+/*
+ * Take the first ruleset snapshot of netns (0: our own) in a thread, from
+ * before the BPF programs load; _join() after they are attached adopts it
+ * if no commit came in between.
+ */
+void iptt_nft_prefetch(unsigned int netns);
+void iptt_nft_prefetch_join(void);
 void iptt_nft_out_event(const union iptt_event *ev);
 void iptt_nft_summary_print(FILE *f, bool json);
 void iptt_nft_out_free(void);

@@ -11,6 +11,7 @@
  * says ruleset-changed.  A step the index does not hold makes one fresh
  * snapshot; if that does not hold it either, the text is unavailable.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,6 +168,70 @@ static void snapshot(struct ns_index *s)
 		return;
 	}
 	s->gen = iptt_nft_gen();
+}
+
+/*
+ * The first snapshot of the traced netns is taken by a thread while the BPF
+ * programs load, and is in place before ipttrace says it is ready, so the
+ * first traced packets do not queue behind it: on the benchmark's
+ * iptables-nft router the listings took as long as the loading, and a
+ * consumer stuck in them lost the first seconds of a flood.  It was listed
+ * before the BPF side counted commits, so it is adopted only if the
+ * kernel's own generation of that netns has not moved since: no commit in
+ * between, and the BPF count read around that check then names it.
+ */
+static struct {
+	pthread_t th;
+	bool running;
+	int fd;
+	unsigned int netns;
+	struct nft_index *ix;
+} pre;
+
+static void *prefetch_main(void *arg)
+{
+	char err[256];
+
+	(void)arg;
+	pre.ix = nft_index_snapshot(pre.fd, err, sizeof(err));
+	return NULL;
+}
+
+void iptt_nft_prefetch(unsigned int netns)
+{
+	if (!netns)
+		netns = iptt_netns_self();
+	pre.fd = iptt_netns_fd(netns);	/* resolved here: netns.c is not MT-safe */
+	if (pre.fd < 0)
+		return;
+	pre.netns = netns;
+	pre.running = !pthread_create(&pre.th, NULL, prefetch_main, NULL);
+}
+
+void iptt_nft_prefetch_join(void)
+{
+	unsigned long long kgen = 0;
+	unsigned int b0;
+	struct ns_index *s;
+
+	if (!pre.running)
+		return;
+	pthread_join(pre.th, NULL);
+	pre.running = false;
+	b0 = iptt_nft_gen();
+	if (pre.ix && nft_index_gen(pre.ix) && !(b0 & 1) &&
+	    !nft_ruleset_gen(pre.fd, &kgen) &&
+	    kgen == nft_index_gen(pre.ix) && iptt_nft_gen() == b0) {
+		s = slot_for(pre.netns);
+		if (!s->ix) {
+			s->ix = pre.ix;
+			s->gen = b0;
+			s->failed = false;
+			pre.ix = NULL;
+		}
+	}
+	nft_index_free(pre.ix);
+	pre.ix = NULL;
 }
 
 enum text_status { TEXT_OK, TEXT_CHANGED, TEXT_UNAVAILABLE };
@@ -544,6 +609,8 @@ void iptt_nft_out_event(const union iptt_event *ev)
 void iptt_nft_out_free(void)
 {
 	unsigned int i;
+
+	iptt_nft_prefetch_join();
 
 	for (i = 0; i < NS_MAX; i++) {
 		nft_index_free(nss[i].ix);

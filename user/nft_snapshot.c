@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,18 +133,92 @@ int nft_ruleset_gen(int netns_fd, unsigned long long *gen)
 	return 0;
 }
 
+#define TEXT_TABLES_MAX	4	/* more tables want text: list the ruleset */
+
 struct listing {
-	char *argv[6];
+	char *argv[8];
 	char *out;
 	size_t len;
 	int st;
 };
 
+static void run(int netns_fd, struct listing *l)
+{
+	free(l->out);
+	l->out = NULL;
+	l->len = 0;
+	l->st = iptt_netns_run(netns_fd, l->argv, &l->out, &l->len, LIST_MAX);
+}
+
+/* Append one listing's output to *buf.  -1: out of memory. */
+static int append(char **buf, size_t *len, const struct listing *l)
+{
+	char *n;
+
+	if (!l->len)
+		return 0;
+	if (l->len > LIST_MAX || *len > LIST_MAX)
+		return -1;
+	n = realloc(*buf, *len + l->len + 1);
+	if (!n)
+		return -1;
+	memcpy(n + *len, l->out, l->len);
+	*len += l->len;
+	n[*len] = '\0';
+	*buf = n;
+	return 0;
+}
+
+/*
+ * The native text of the tables that need it: nothing when the save tools
+ * printed every table (an iptables-nft box), one "nft -a list table" per
+ * table when a few do, the whole ruleset when more do or a table listing
+ * fails (a name nft's parser does not take as a table name, say).
+ */
+static int native_text(int netns_fd, struct nft_index *ix)
+{
+	struct listing t = { .argv = { "nft", "-a", "list", "table" } };
+	struct listing all = { .argv = { "nft", "-a", "list", "ruleset" } };
+	const char *fam, *name;
+	unsigned int i, want = 0;
+	char *text = NULL;
+	size_t len = 0;
+	int r, ret = -1;
+
+	for (i = 0; (r = nft_index_text_table(ix, i, &fam, &name)) >= 0; i++)
+		want += r;
+	if (!want)
+		return nft_index_add_text(ix, NULL, 0);
+	for (i = 0; want <= TEXT_TABLES_MAX &&
+		    (r = nft_index_text_table(ix, i, &fam, &name)) >= 0; i++) {
+		if (!r)
+			continue;
+		t.argv[4] = (char *)fam;
+		t.argv[5] = (char *)name;
+		run(netns_fd, &t);
+		if (t.st != 0)
+			break;
+		if (append(&text, &len, &t))
+			goto out;
+	}
+	if (want > TEXT_TABLES_MAX || t.st != 0) {
+		len = 0;
+		run(netns_fd, &all);
+		if (append(&text, &len, &all))
+			goto out;
+	}
+	ret = nft_index_add_text(ix, text, len);
+out:
+	free(t.out);
+	free(all.out);
+	free(text);
+	return ret;
+}
+
 struct nft_index *nft_index_snapshot(int netns_fd, char *err, size_t errlen)
 {
-	struct listing l[4] = {
+	struct listing l[3] = {
 		{ .argv = { "nft", "-j", "-a", "list", "ruleset", NULL } },
-		{ .argv = { "nft", "-a", "list", "ruleset", NULL } },
 		{ .argv = { "iptables-nft-save", NULL } },
 		{ .argv = { "ip6tables-nft-save", NULL } },
 	};
@@ -155,34 +230,37 @@ struct nft_index *nft_index_snapshot(int netns_fd, char *err, size_t errlen)
 	if (errlen)
 		err[0] = '\0';
 	for (try = 0; try < SNAP_TRIES; try++) {
+		nft_index_free(ix);
+		ix = NULL;
 		have_gen = !nft_ruleset_gen(netns_fd, &g0);
-		for (i = 0; i < 4; i++) {
-			free(l[i].out);
-			l[i].out = NULL;
-			l[i].st = iptt_netns_run(netns_fd, l[i].argv, &l[i].out,
-						 &l[i].len, LIST_MAX);
-		}
+		for (i = 0; i < 3; i++)
+			run(netns_fd, &l[i]);
 		if (l[0].st != 0) {
 			snprintf(err, errlen, "nft -j -a list ruleset %s",
 				 l[0].st < 0 ? "could not run" : "failed");
+			goto out;
+		}
+		/*
+		 * A save tool that failed may still have printed complete
+		 * tables before the one it choked on; rules_parse() drops the
+		 * unfinished one.
+		 */
+		ix = nft_index_parse_listings(l[0].out, l[0].len, l[1].out,
+					      l[1].len, l[2].out, l[2].len);
+		if (!ix || native_text(netns_fd, ix)) {
+			snprintf(err, errlen, "out of memory");
+			nft_index_free(ix);
+			ix = NULL;
 			goto out;
 		}
 		/* without a generation there is nothing to compare */
 		if (!have_gen || (!nft_ruleset_gen(netns_fd, &g1) && g0 == g1))
 			break;
 	}
-	/*
-	 * A save tool that failed may still have printed complete tables
-	 * before the one it choked on; rules_parse() drops the unfinished one.
-	 */
-	ix = nft_index_parse(l[0].out, l[0].len, l[1].out, l[1].len,
-			     l[2].out, l[2].len, l[3].out, l[3].len);
-	if (!ix)
-		snprintf(err, errlen, "out of memory");
-	else if (have_gen)
+	if (have_gen)
 		nftix_set_gen(ix, g0);
 out:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 3; i++)
 		free(l[i].out);
 	return ix;
 }

@@ -266,10 +266,9 @@ int nftix_sort_rules(struct nft_index *ix)
 
 /* ---- parse ---- */
 
-struct nft_index *nft_index_parse(const char *json, size_t json_len,
-				  const char *text, size_t text_len,
-				  const char *save4, size_t save4_len,
-				  const char *save6, size_t save6_len)
+struct nft_index *nft_index_parse_listings(const char *json, size_t json_len,
+					   const char *save4, size_t save4_len,
+					   const char *save6, size_t save6_len)
 {
 	struct nft_index *ix = calloc(1, sizeof(*ix));
 
@@ -277,23 +276,57 @@ struct nft_index *nft_index_parse(const char *json, size_t json_len,
 		return NULL;
 	if (!json)
 		json_len = 0;
-	if (!text)
-		text_len = 0;
 	if (!save4)
 		save4_len = 0;
 	if (!save6)
 		save6_len = 0;
-	if (nftix_parse_json(ix, json, json_len) ||
-	    nftix_parse_text(ix, text, text_len))
+	if (nftix_parse_json(ix, json, json_len))
 		goto oom;
 	ix->ri4 = rules_parse(save4 ? save4 : "", save4_len);
 	ix->ri6 = rules_parse(save6 ? save6 : "", save6_len);
-	if (!ix->ri4 || !ix->ri6 || nftix_attach_text(ix))
+	if (!ix->ri4 || !ix->ri6)
 		goto oom;
 	return ix;
 oom:
 	nft_index_free(ix);
 	return NULL;
+}
+
+int nft_index_text_table(const struct nft_index *ix, unsigned int i,
+			 const char **family, const char **name)
+{
+	if (i >= ix->ntables)
+		return -1;
+	*family = ix->tables[i].family;
+	*name = ix->tables[i].name;
+	return nftix_wants_text(ix, &ix->tables[i]);
+}
+
+int nft_index_add_text(struct nft_index *ix, const char *text, size_t len)
+{
+	if (ix->text)
+		return -1;		/* once per index */
+	if (!text)
+		len = 0;
+	if (nftix_parse_text(ix, text, len) || nftix_attach_text(ix))
+		return -1;
+	return 0;
+}
+
+struct nft_index *nft_index_parse(const char *json, size_t json_len,
+				  const char *text, size_t text_len,
+				  const char *save4, size_t save4_len,
+				  const char *save6, size_t save6_len)
+{
+	struct nft_index *ix = nft_index_parse_listings(json, json_len, save4,
+							save4_len, save6,
+							save6_len);
+
+	if (ix && nft_index_add_text(ix, text, text_len)) {
+		nft_index_free(ix);
+		return NULL;
+	}
+	return ix;
 }
 
 /* ---- lookup ---- */

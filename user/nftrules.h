@@ -37,6 +37,23 @@ struct nft_index *nft_index_parse(const char *json, size_t json_len,
 				  const char *text, size_t text_len,
 				  const char *save4, size_t save4_len,
 				  const char *save6, size_t save6_len);
+/*
+ * The same in two steps, so that the native text is listed only for the
+ * tables that need it: nft_index_parse_listings() reads the JSON and the
+ * save tools' listings; nft_index_text_table() says for table i (0..) its
+ * family and name and whether its text must come from nft -a (1), not (0),
+ * or that there is no table i (-1); nft_index_add_text() then takes the
+ * native listing of those tables (any number of "nft -a list table"
+ * outputs one after the other, or the whole ruleset's, or NULL) and must be
+ * called once before the index is used.  -1 / NULL: out of memory.
+ */
+struct nft_index *nft_index_parse_listings(const char *json, size_t json_len,
+					   const char *save4, size_t save4_len,
+					   const char *save6, size_t save6_len);
+int nft_index_text_table(const struct nft_index *ix, unsigned int i,
+			 const char **family, const char **name);
+int nft_index_add_text(struct nft_index *ix, const char *text, size_t len);
+
 void nft_index_free(struct nft_index *ix);
 
 /*
@@ -91,8 +108,9 @@ int nft_index_lookup(const struct nft_index *ix, const char *family,
 
 /*
  * Snapshot the ruleset of the netns whose fd is given (-1: our own) by
- * running nft -j -a list ruleset, nft -a list ruleset, iptables-nft-save and
- * ip6tables-nft-save inside it.  The generation is read before and after;
+ * running nft -j -a list ruleset, iptables-nft-save and ip6tables-nft-save
+ * inside it, then nft -a list table for each table that needs native text
+ * (the whole ruleset when most do, or when a table listing fails).  The generation is read before and after;
  * if it moved the listings are taken again (a few times, then the last
  * listings are kept with the generation they started at).  Only nft -j
  * failing is an error: NULL with a one-line message in err.  A save tool

@@ -112,5 +112,6 @@ int nftix_parse_text(struct nft_index *ix, const char *text, size_t len);
  * none when they disagree with the JSON).  -1: no memory.
  */
 int nftix_attach_text(struct nft_index *ix);
+bool nftix_wants_text(const struct nft_index *ix, const struct ntable *t);
 
 #endif /* IPTT_NFTRULES_INT_H */

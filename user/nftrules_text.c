@@ -303,18 +303,46 @@ static bool verdict_agrees(const struct ntable *t, const struct nrule *r,
  * tool printed is iptables-nft's; one it did not print (not a table it
  * knows, or "# Table `x' is incompatible", or the tool failed) is native.
  */
+static bool in_save(const struct ntable *t, const struct rules_index *ri)
+{
+	unsigned int i;
+
+	if (!ri || t->native_rule)
+		return false;
+	for (i = 0; i < t->nchains; i++)
+		if (rules_count(ri, t->name, t->chains[i].name) != -1U)
+			return true;
+	return false;
+}
+
+static const struct rules_index *save_of(const struct nft_index *ix,
+					 const struct ntable *t)
+{
+	if (!strcmp(t->family, "ip"))
+		return ix->ri4;
+	if (!strcmp(t->family, "ip6"))
+		return ix->ri6;
+	return NULL;
+}
+
+/*
+ * Whether a table's text must come from the native listing: every table the
+ * save tools did not print, and theirs that hold native rules.  The caller
+ * lists only those: nft prints iptables-nft's compat matches by loading and
+ * calling xtables' translators, which made nft -a list ruleset take 6x as
+ * long as the JSON listing on the benchmark's iptables-nft router.
+ */
+bool nftix_wants_text(const struct nft_index *ix, const struct ntable *t)
+{
+	return !t->broken && !in_save(t, save_of(ix, t));
+}
+
 static void pair_ipt(struct ntable *t, const struct rules_index *ri)
 {
 	char buf[RULES_BUF_LEN];
-	bool in_save = false;
 	unsigned int i, k;
 
-	if (!ri || t->native_rule)
-		return;
-	for (i = 0; i < t->nchains; i++)
-		if (rules_count(ri, t->name, t->chains[i].name) != -1U)
-			in_save = true;
-	if (!in_save)
+	if (!in_save(t, ri))
 		return;
 	t->ipt = true;
 	t->text_ok = false;
@@ -356,10 +384,8 @@ int nftix_attach_text(struct nft_index *ix)
 			if (!t->rules[k].ntext)
 				t->native_bad = true;
 		t->text_ok = !t->native_bad;
-		if (!t->broken && !strcmp(t->family, "ip"))
-			pair_ipt(t, ix->ri4);
-		else if (!t->broken && !strcmp(t->family, "ip6"))
-			pair_ipt(t, ix->ri6);
+		if (!t->broken)
+			pair_ipt(t, save_of(ix, t));
 		if (!t->ipt)
 			continue;
 		for (k = 0; k < t->nchains; k++) {

@@ -591,9 +591,8 @@ static void test_native_kube_proxy(void **state)
 
 /* ---- both in one netns ---- */
 
-static void test_mixed(void **state)
+static void check_mixed(struct nft_index *ix)
 {
-	struct nft_index *ix = parse_fixture("mixed");
 	struct nft_step_info si;
 
 	/* "# Table `filter' is incompatible": native text for all of it */
@@ -634,7 +633,89 @@ static void test_mixed(void **state)
 		   "tcp dport 22 counter accept", false);
 	check_rule(ix, "ip6", "filter", "INPUT", 5, 3,
 		   "ip6 saddr @blocked drop", false);
+}
+
+static void test_mixed(void **state)
+{
+	struct nft_index *ix = parse_fixture("mixed");
+
+	check_mixed(ix);
 	nft_index_free(ix);
+}
+
+/* The "table FAMILY NAME {" ... "}" block of a native listing, appended. */
+static void cut_table(const char *text, const char *fam, const char *name,
+		      char *out, size_t outlen)
+{
+	char head[128];
+	const char *b, *e;
+
+	snprintf(head, sizeof(head), "table %s %s {", fam, name);
+	b = strstr(text, head);
+	assert_non_null(b);
+	e = strstr(b, "\n}\n");
+	assert_non_null(e);
+	e += 3;
+	assert_true(strlen(out) + (e - b) < outlen);
+	strncat(out, b, e - b);
+}
+
+/*
+ * In two steps, as a snapshot takes it: the tables whose text must come
+ * from nft -a are the ones the save tools did not print (ip filter,
+ * "incompatible") and theirs holding native rules (ip mangle, ip6 filter:
+ * set lookups); the native listing of just those gives the same index.
+ */
+static void test_text_only_where_needed(void **state)
+{
+	static const char *want[][2] = {
+		{ "ip", "filter" }, { "ip", "mangle" }, { "ip6", "filter" },
+	};
+	const char *fam, *name;
+	struct nft_index *ix;
+	struct listings l;
+	char text[8192] = "";
+	unsigned int i, k, n = 0;
+	int r;
+
+	load(&l, "mixed");
+	ix = nft_index_parse_listings(l.json, l.json_len, l.save4, l.save4_len,
+				      l.save6, l.save6_len);
+	assert_non_null(ix);
+	for (i = 0; (r = nft_index_text_table(ix, i, &fam, &name)) >= 0; i++) {
+		bool wanted = false;
+
+		for (k = 0; k < 3; k++)
+			if (!strcmp(fam, want[k][0]) && !strcmp(name, want[k][1]))
+				wanted = true;
+		assert_int_equal(r, wanted);
+		if (r) {
+			cut_table(l.text, fam, name, text, sizeof(text));
+			n++;
+		}
+	}
+	assert_int_equal(i, 4);
+	assert_int_equal(n, 3);
+	assert_int_equal(nft_index_add_text(ix, text, strlen(text)), 0);
+	assert_int_equal(nft_index_add_text(ix, text, strlen(text)), -1);
+	check_mixed(ix);
+	nft_index_free(ix);
+
+	/* a box iptables-nft alone writes to: no native listing at all */
+	unload(&l);
+	load(&l, "docker");
+	ix = nft_index_parse_listings(l.json, l.json_len, l.save4, l.save4_len,
+				      l.save6, l.save6_len);
+	assert_non_null(ix);
+	for (i = 0; (r = nft_index_text_table(ix, i, &fam, &name)) >= 0; i++)
+		assert_int_equal(r, 0);
+	assert_true(i > 0);
+	assert_int_equal(nft_index_add_text(ix, NULL, 0), 0);
+	check_rule(ix, "ip", "filter", "INPUT", 21, 1,
+		   "-A INPUT -i lo -j ACCEPT", true);
+	nft_index_free(ix);
+	unload(&l);
+	(void)state;
 }
 
 /* A save tool that stopped part-way: its unfinished table is native. */
@@ -1006,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_native_firewalld),
 		cmocka_unit_test(test_native_kube_proxy),
 		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_text_only_where_needed),
 		cmocka_unit_test(test_save_cut_short),
 		cmocka_unit_test(test_partial_inputs),
 		cmocka_unit_test(test_counters_and_handles_in_text),
