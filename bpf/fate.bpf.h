@@ -157,13 +157,14 @@ struct {
 	__type(value, struct deliver_stack);
 } deliver_stacks SEC(".maps");
 
+/* l4: where the transport header starts, for the ports */
 static __always_inline void deliver_enter(const struct net *net,
 					  const struct sk_buff *skb,
-					  int proto, __u8 family)
+					  int proto, __u8 family,
+					  const unsigned char *l4)
 {
 	struct deliver_stack *st;
 	struct deliver_frame *fr;
-	const unsigned char *data;
 	__u16 ports[2] = {};
 	__u32 zero = 0, d;
 	__u64 id = fate_id(skb);
@@ -184,11 +185,9 @@ static __always_inline void deliver_enter(const struct net *net,
 	fr->proto = proto;
 	fr->family = family;
 	fr->sport = fr->dport = 0;
-	/* skb->data is at the transport header here */
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
 	    proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP) {
-		data = BPF_CORE_READ(skb, data);
-		if (!bpf_probe_read_kernel(ports, sizeof(ports), data)) {
+		if (!bpf_probe_read_kernel(ports, sizeof(ports), l4)) {
 			fr->sport = bpf_ntohs(ports[0]);
 			fr->dport = bpf_ntohs(ports[1]);
 		}
@@ -231,7 +230,8 @@ static __always_inline void deliver_exit(const struct sk_buff *skb)
 SEC("fentry/ip_protocol_deliver_rcu")
 int BPF_PROG(fate_deliver4, struct net *net, struct sk_buff *skb, int proto)
 {
-	deliver_enter(net, skb, proto, NFPROTO_IPV4);
+	/* ip_local_deliver_finish() pulled skb->data to the transport header */
+	deliver_enter(net, skb, proto, NFPROTO_IPV4, BPF_CORE_READ(skb, data));
 	return 0;
 }
 
@@ -242,10 +242,32 @@ int BPF_PROG(fate_deliver4_exit, struct net *net, struct sk_buff *skb, int proto
 	return 0;
 }
 
+/*
+ * ip6_input_finish() calls ip6_protocol_deliver_rcu(net, skb, 0, false): the
+ * function reads the next header itself, at IP6CB(skb)->nhoff past the
+ * network header, and pulls skb->data to the transport header only inside.
+ * Read both the same way here (for a packet with extension headers that is
+ * the first of them, whose handler then resubmits inside the same call).
+ */
 SEC("fentry/ip6_protocol_deliver_rcu")
-int BPF_PROG(fate_deliver6, struct net *net, struct sk_buff *skb, int nexthdr)
+int BPF_PROG(fate_deliver6, struct net *net, struct sk_buff *skb, int nexthdr,
+	     bool have_final)
 {
-	deliver_enter(net, skb, nexthdr, NFPROTO_IPV6);
+	const unsigned char *head, *l4 = BPF_CORE_READ(skb, data);
+	__u16 nhoff = 0;
+	__u8 nh;
+
+	if (!have_final && fate_id(skb)) {
+		head = BPF_CORE_READ(skb, head);
+		bpf_probe_read_kernel(&nhoff, sizeof(nhoff),
+				      (const void *)skb->cb +
+				      bpf_core_field_offset(struct inet6_skb_parm, nhoff));
+		if (!bpf_probe_read_kernel(&nh, 1, head +
+					   BPF_CORE_READ(skb, network_header) + nhoff))
+			nexthdr = nh;
+		l4 = head + BPF_CORE_READ(skb, transport_header);
+	}
+	deliver_enter(net, skb, nexthdr, NFPROTO_IPV6, l4);
 	return 0;
 }
 

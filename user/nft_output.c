@@ -497,6 +497,14 @@ static void on_rule(const struct iptt_nft_rule *r)
 		sum_rule(r, chain, rulenum, st == TEXT_OK ? text : NULL);
 	if (!iptt_out_nft_step(r->hdr.id, r->hdr.time_ns, r->family, false))
 		return;
+	{
+		char rule[2 * IPTT_NFT_NAME_LEN + 48];
+
+		snprintf(rule, sizeof(rule), "%s %s:%s:%s:%u",
+			 iptt_nft_family_name(r->table_family), r->table, chain,
+			 iptt_kind_name(r->kind), rulenum);
+		iptt_out_nft_rule(r->hdr.id, rule, st == TEXT_OK ? text : NULL);
+	}
 	if (cfg.json) {
 		jw_begin(&jw);
 		jw_str(&jw, "event", "rule");

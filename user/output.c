@@ -57,7 +57,7 @@ struct group {
 	bool have_fate, have_verdict;
 	unsigned int last_verdict;
 	char last_verdict_table[IPTT_TABLE_LEN];
-	char last_rule[IPTT_TABLE_LEN + IPTT_CHAIN_LEN + 24];
+	char last_rule[2 * IPTT_NFT_NAME_LEN + 48];	/* legacy or nf_tables step */
 	char *last_rule_text;
 };
 
@@ -733,6 +733,18 @@ bool iptt_out_nft_step(unsigned long long id, unsigned long long time_ns,
 	if (done && !iptt_fate_enabled())
 		g->done = true;		/* else the fate event ends it */
 	return true;
+}
+
+void iptt_out_nft_rule(unsigned long long id, const char *rule,
+		       const char *text)
+{
+	struct group *g = find_group(id, false);
+
+	if (!g)
+		return;
+	snprintf(g->last_rule, sizeof(g->last_rule), "%s", rule);
+	free(g->last_rule_text);
+	g->last_rule_text = text ? strdup(text) : NULL;
 }
 
 void iptt_out_nft_line(unsigned long long id, char *line)

@@ -34,6 +34,12 @@ void iptt_out_lost(unsigned long long count);
  */
 bool iptt_out_nft_step(unsigned long long id, unsigned long long time_ns,
 		       unsigned int family, bool done);
+/*
+ * An nf_tables step is the packet's last rule so far: a fate of
+ * NETFILTER_DROP names it ("inet t:input:rule:3", and its text or NULL).
+ */
+void iptt_out_nft_rule(unsigned long long id, const char *rule,
+		       const char *text);
 void iptt_out_nft_line(unsigned long long id, char *line);
 unsigned long long iptt_out_bad_records(void);
 void iptt_out_free(void);

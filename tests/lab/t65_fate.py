@@ -170,6 +170,63 @@ def dropped_by_rule():
     return "3 NETFILTER_DROP by filter:INPUT:rule:1 in %s, rule counter 3" % f[0]["function"]
 
 
+def nft_counter(ns, family, table, chain, handle):
+    """packets counted by the counter of rule `handle` (nft -j)"""
+    out = json.loads(sh("nft -j -a list chain %s %s %s" % (family, table, chain), ns=ns))
+    for o in out["nftables"]:
+        r = o.get("rule")
+        if r and r["handle"] == handle:
+            for x in r["expr"]:
+                if "counter" in x:
+                    return x["counter"]["packets"]
+    raise Fail("no counter on %s %s %s handle %d: %s" % (family, table, chain, handle, out))
+
+
+def nft_dropped_by_rule():
+    """the same on nf_tables: a native rule drops, and the fate names it"""
+    two_hosts()
+    sh("nft -f -", ns="srv", input="table inet t {\n"
+       " chain input { type filter hook input priority 0; policy accept;\n"
+       "  udp dport 8 counter accept\n"
+       "  udp dport 9 counter drop\n"
+       " }\n}\n")
+    handle = [o["rule"]["handle"] for o in json.loads(sh("nft -j -a list chain inet t input", ns="srv"))["nftables"]
+              if "rule" in o][1]
+    tr = Tracer(["--netns", "srv", "udp dst port 9"])
+    udp_send("cli", "10.0.0.2", 9, 3)
+    tr.stop()
+    expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
+    n = nft_counter("srv", "inet", "t", "input", handle)
+    f = one_fate(tr, lambda p: p.get("dport") == 9, 3, "dropped", "udp/9")
+    for x in f:
+        expect(x["reason"] == "NETFILTER_DROP" and x["rule"] == "inet t:input:rule:2"
+               and "udp dport 9" in (x.get("rule_text") or "") and x.get("function"),
+               "fate %s" % x)
+    expect(n == 3, "the rule counted %d" % n)
+    return "3 NETFILTER_DROP by inet t:input:rule:2 (nf_tables) in %s, rule counter 3" % f[0]["function"]
+
+
+def ipv6():
+    """IPv6: delivered to a UDP socket, and NO_SOCKET on a closed port"""
+    two_hosts()
+    legacy("srv")
+    udp = server("srv", "udp", 7, fam="6")
+    before = nstat("srv", "Udp6NoPorts")
+    tr = Tracer(["--netns", "srv", "ip6 and (udp dst port 7 or udp dst port 9999)"])
+    udp_send("cli", "fd00::2", 7, 3)
+    udp_send("cli", "fd00::2", 9999, 3)
+    tr.stop()
+    expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
+    d = nstat("srv", "Udp6NoPorts") - before
+    ok = one_fate(tr, lambda p: p.get("dport") == 7, 3, "delivered", "udp6/7")
+    expect(all(x["proto"] == "udp" and x["port"] == 7 and x.get("family") == "ipv6" for x in ok),
+           "fates %s" % ok)
+    f = one_fate(tr, lambda p: p.get("dport") == 9999, 3, "dropped", "udp6/9999")
+    expect(all(x["reason"] == "NO_SOCKET" for x in f), "fates %s" % f)
+    expect(udp() == 3 and d == 3, "server got %d, Udp6NoPorts +%d" % (udp(), d))
+    return "3 delivered (server 3), 3 NO_SOCKET in %s (Udp6NoPorts +3)" % f[0]["function"]
+
+
 def rp_filter():
     two_hosts()
     legacy("srv")
@@ -290,6 +347,8 @@ def human():
 run("fate: delivered to UDP, TCP and ICMP echo (server counts)", delivered)
 run("fate: forwarded and sent, with interface and netns (capture, server count)", forwarded_sent)
 run("fate: dropped by a rule, NETFILTER_DROP names it (rule counter)", dropped_by_rule)
+run("fate: dropped by an nf_tables rule, NETFILTER_DROP names it (rule counter)", nft_dropped_by_rule)
+run("fate: IPv6 delivered and NO_SOCKET (server count, nstat Udp6NoPorts)", ipv6)
 run("fate: rp_filter on a spoofed source, IP_RPFILTER (nstat)", rp_filter)
 run("fate: no route (nstat IpExtInNoRoutes)", no_route)
 run("fate: no listening UDP socket, NO_SOCKET (nstat UdpNoPorts)", no_socket)
