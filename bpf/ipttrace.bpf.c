@@ -579,28 +579,28 @@ static __always_inline void table_exit(__u64 ret, __u64 a0, __u64 a1, __u64 a2,
 	submit(e);
 }
 
-SEC("fentry/ipt_do_table")
+SEC("fentry.mod/ip_tables:ipt_do_table")
 int BPF_PROG(ipt_enter, void *a0, void *a1, void *a2)
 {
 	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
-SEC("fexit/ipt_do_table")
+SEC("fexit.mod/ip_tables:ipt_do_table")
 int BPF_PROG(ipt_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
 	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
-SEC("fentry/ip6t_do_table")
+SEC("fentry.mod/ip6_tables:ip6t_do_table")
 int BPF_PROG(ip6t_enter, void *a0, void *a1, void *a2)
 {
 	table_enter((__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
 	return 0;
 }
 
-SEC("fexit/ip6t_do_table")
+SEC("fexit.mod/ip6_tables:ip6t_do_table")
 int BPF_PROG(ip6t_exit, void *a0, void *a1, void *a2, unsigned int ret)
 {
 	table_exit(ret, (__u64)a0, (__u64)a1, (__u64)a2, (__u64)ctx, true);
@@ -795,14 +795,14 @@ static __always_inline void ruleset_end(const struct xt_table *table)
 	submit(e);
 }
 
-SEC("fentry/xt_replace_table")
+SEC("fentry.mod/x_tables:xt_replace_table")
 int BPF_PROG(replace_enter, struct xt_table *table)
 {
 	ruleset_begin();
 	return 0;
 }
 
-SEC("fexit/xt_replace_table")
+SEC("fexit.mod/x_tables:xt_replace_table")
 int BPF_PROG(replace_exit, struct xt_table *table)
 {
 	ruleset_end(table);

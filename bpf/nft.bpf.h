@@ -254,14 +254,14 @@ static __always_inline void nft_notify_612(const struct nft_pktinfo *pkt,
 	nft_step(pkt, verdict, rule, BPF_CORE_READ(info, basechain), NULL, false);
 }
 
-SEC("fentry/nft_trace_notify")
+SEC("fentry.mod/nf_tables:nft_trace_notify")
 int BPF_PROG(nft_notify_v61, void *info)
 {
 	nft_notify_61(info);
 	return 0;
 }
 
-SEC("fentry/nft_trace_notify")
+SEC("fentry.mod/nf_tables:nft_trace_notify")
 int BPF_PROG(nft_notify_v612, void *pkt, void *verdict, void *rule, void *info)
 {
 	nft_notify_612(pkt, verdict, rule, info);
@@ -509,14 +509,14 @@ static __always_inline void nft_chain_exit(__u64 ret, const struct nft_pktinfo *
 	submit(e);
 }
 
-SEC("fentry/nft_do_chain")
+SEC("fentry.mod/nf_tables:nft_do_chain")
 int BPF_PROG(nft_chain_enter_fe, void *pkt, void *priv)
 {
 	nft_chain_enter(pkt, priv, (__u64)ctx, true);
 	return 0;
 }
 
-SEC("fexit/nft_do_chain")
+SEC("fexit.mod/nf_tables:nft_do_chain")
 int BPF_PROG(nft_chain_exit_fe, void *pkt, void *priv, unsigned int ret)
 {
 	nft_chain_exit(ret, pkt, priv, (__u64)ctx, true);
@@ -540,14 +540,14 @@ int BPF_KRETPROBE(nft_chain_exit_kp, unsigned int ret)
 
 /* ---- commits: the rule listing userspace holds may be stale ---- */
 
-SEC("fentry/nf_tables_commit")
+SEC("fentry.mod/nf_tables:nf_tables_commit")
 int BPF_PROG(nft_commit_enter)
 {
 	__sync_fetch_and_add(&nft_gen, 1);
 	return 0;
 }
 
-SEC("fexit/nf_tables_commit")
+SEC("fexit.mod/nf_tables:nf_tables_commit")
 int BPF_PROG(nft_commit_exit)
 {
 	__sync_fetch_and_add(&nft_gen, 1);

@@ -6,7 +6,7 @@
 #include <bpf/btf.h>
 #include "kbtf.h"
 
-#define IPTT_KBTF_MODULES	4	/* ip_tables, nf_tables: room to spare */
+#define IPTT_KBTF_MODULES	8	/* ip_tables, ip6_tables, x_tables, nf_tables: room to spare */
 
 static struct btf *vmlinux;
 static bool vmlinux_tried;

@@ -18,6 +18,7 @@
 #include "fate.h"
 #include "kbtf.h"
 #include "loader.h"
+#include "modattach.h"
 #include "nft.h"
 
 static int verbose_level;
@@ -115,6 +116,12 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	struct ipttrace_bpf *s;
 	int err;
 
+	/* SEC("fentry.mod/...") must be known before the object is opened */
+	err = iptt_modattach_register();
+	if (err) {
+		snprintf(why, whylen, "registering the module fentry sections: %s", strerror(-err));
+		return -1;
+	}
 	s = ipttrace_bpf__open();
 	if (!s) {
 		snprintf(why, whylen, "opening the BPF object: %s", strerror(errno));
@@ -141,6 +148,7 @@ static int try_load(struct iptt_bpf *b, const struct iptt_opts *o, bool trace,
 	set_autoload(s, trace, b->v4, b->v6, fentry);
 
 	err = ipttrace_bpf__load(s);
+	iptt_modattach_release();	/* the programs hold their targets' BTF */
 	if (err) {
 		snprintf(why, whylen, "loading the %s programs: %s",
 			 fentry ? "fentry" : "kprobe", strerror(-err));
