@@ -157,7 +157,7 @@ struct {
 	__type(value, struct deliver_stack);
 } deliver_stacks SEC(".maps");
 
-/* l4: where the transport header starts, for the ports */
+/* l4: where the transport header starts, for the ports; NULL: skb->data */
 static __always_inline void deliver_enter(const struct net *net,
 					  const struct sk_buff *skb,
 					  int proto, __u8 family,
@@ -187,6 +187,8 @@ static __always_inline void deliver_enter(const struct net *net,
 	fr->sport = fr->dport = 0;
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
 	    proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP) {
+		if (!l4)	/* read only now: untraced skbs never get here */
+			l4 = BPF_CORE_READ(skb, data);
 		if (!bpf_probe_read_kernel(ports, sizeof(ports), l4)) {
 			fr->sport = bpf_ntohs(ports[0]);
 			fr->dport = bpf_ntohs(ports[1]);
@@ -231,7 +233,7 @@ SEC("fentry/ip_protocol_deliver_rcu")
 int BPF_PROG(fate_deliver4, struct net *net, struct sk_buff *skb, int proto)
 {
 	/* ip_local_deliver_finish() pulled skb->data to the transport header */
-	deliver_enter(net, skb, proto, NFPROTO_IPV4, BPF_CORE_READ(skb, data));
+	deliver_enter(net, skb, proto, NFPROTO_IPV4, NULL);
 	return 0;
 }
 
@@ -253,10 +255,11 @@ SEC("fentry/ip6_protocol_deliver_rcu")
 int BPF_PROG(fate_deliver6, struct net *net, struct sk_buff *skb, int nexthdr,
 	     bool have_final)
 {
-	const unsigned char *head, *l4 = BPF_CORE_READ(skb, data);
+	const unsigned char *head, *l4 = NULL;
 	__u16 nhoff = 0;
 	__u8 nh;
 
+	/* the untraced fast path is fate_id()'s nf_trace read, as for IPv4 */
 	if (!have_final && fate_id(skb)) {
 		head = BPF_CORE_READ(skb, head);
 		bpf_probe_read_kernel(&nhoff, sizeof(nhoff),
