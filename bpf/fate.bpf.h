@@ -158,8 +158,9 @@ struct {
 } deliver_stacks SEC(".maps");
 
 /* l4: where the transport header starts, for the ports; NULL: skb->data */
+/* id: fate_id(skb), read by the caller */
 static __always_inline void deliver_enter(const struct net *net,
-					  const struct sk_buff *skb,
+					  const struct sk_buff *skb, __u64 id,
 					  int proto, __u8 family,
 					  const unsigned char *l4)
 {
@@ -167,7 +168,6 @@ static __always_inline void deliver_enter(const struct net *net,
 	struct deliver_frame *fr;
 	__u16 ports[2] = {};
 	__u32 zero = 0, d;
-	__u64 id = fate_id(skb);
 
 	if (!id)
 		return;
@@ -233,7 +233,7 @@ SEC("fentry/ip_protocol_deliver_rcu")
 int BPF_PROG(fate_deliver4, struct net *net, struct sk_buff *skb, int proto)
 {
 	/* ip_local_deliver_finish() pulled skb->data to the transport header */
-	deliver_enter(net, skb, proto, NFPROTO_IPV4, NULL);
+	deliver_enter(net, skb, fate_id(skb), proto, NFPROTO_IPV4, NULL);
 	return 0;
 }
 
@@ -256,11 +256,12 @@ int BPF_PROG(fate_deliver6, struct net *net, struct sk_buff *skb, int nexthdr,
 	     bool have_final)
 {
 	const unsigned char *head, *l4 = NULL;
+	__u64 id = fate_id(skb);
 	__u16 nhoff = 0;
 	__u8 nh;
 
 	/* the untraced fast path is fate_id()'s nf_trace read, as for IPv4 */
-	if (!have_final && fate_id(skb)) {
+	if (!have_final && id) {
 		head = BPF_CORE_READ(skb, head);
 		bpf_probe_read_kernel(&nhoff, sizeof(nhoff),
 				      (const void *)skb->cb +
@@ -270,7 +271,7 @@ int BPF_PROG(fate_deliver6, struct net *net, struct sk_buff *skb, int nexthdr,
 			nexthdr = nh;
 		l4 = head + BPF_CORE_READ(skb, transport_header);
 	}
-	deliver_enter(net, skb, nexthdr, NFPROTO_IPV6, l4);
+	deliver_enter(net, skb, id, nexthdr, NFPROTO_IPV6, l4);
 	return 0;
 }
 

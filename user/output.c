@@ -415,12 +415,20 @@ static void json_nat(const struct group *g, unsigned long long time_ns,
 
 /* ---- event handling ---- */
 
+/* The packet's last rule step so far (either backend): a fate names it. */
+static void set_last_rule(struct group *g, const char *rule, const char *text)
+{
+	snprintf(g->last_rule, sizeof(g->last_rule), "%s", rule);
+	free(g->last_rule_text);
+	g->last_rule_text = text ? strdup(text) : NULL;
+}
+
 static void on_rule(const struct iptt_rule *r)
 {
 	struct group *g = find_group(r->hdr.id, true);
 	enum iptt_text_status st = IPTT_TEXT_UNAVAILABLE;
+	char buf[RULES_BUF_LEN], rule[sizeof(g->last_rule)];
 	const char *text = NULL;
-	char buf[RULES_BUF_LEN];
 	struct line *l;
 
 	if (!g)
@@ -436,10 +444,9 @@ static void on_rule(const struct iptt_rule *r)
 			 r->table, r->chain, r->rulenum);
 	if (cfg.summary)
 		iptt_summary_rule(r, st == IPTT_TEXT_OK ? text : NULL);
-	snprintf(g->last_rule, sizeof(g->last_rule), "%s:%s:%s:%u", r->table,
-		 r->chain, iptt_kind_name(r->kind), r->rulenum);
-	free(g->last_rule_text);
-	g->last_rule_text = st == IPTT_TEXT_OK && text ? strdup(text) : NULL;
+	snprintf(rule, sizeof(rule), "%s:%s:%s:%u", r->table, r->chain,
+		 iptt_kind_name(r->kind), r->rulenum);
+	set_last_rule(g, rule, st == IPTT_TEXT_OK ? text : NULL);
 	if (cfg.json) {
 		json_rule(r, text, st);
 		return;
@@ -740,11 +747,8 @@ void iptt_out_nft_rule(unsigned long long id, const char *rule,
 {
 	struct group *g = find_group(id, false);
 
-	if (!g)
-		return;
-	snprintf(g->last_rule, sizeof(g->last_rule), "%s", rule);
-	free(g->last_rule_text);
-	g->last_rule_text = text ? strdup(text) : NULL;
+	if (g)
+		set_last_rule(g, rule, text);
 }
 
 void iptt_out_nft_line(unsigned long long id, char *line)

@@ -153,21 +153,29 @@ def forwarded_sent():
     return "3 sent out cli veth-rtr (IpOutRequests +3), 3 forwarded out rtr veth-srv (IpForwDatagrams +3), 3 delivered (server got 3)"
 
 
-def dropped_by_rule():
-    two_hosts()
-    legacy("srv", "-A INPUT -p udp --dport 9 -j DROP")
+def rule_drops_udp9(counter, rule, text):
+    """3 datagrams to srv's udp/9, which a rule there drops: each fate is
+    NETFILTER_DROP naming that rule and its text, and the rule's own
+    counter (counter()) says 3"""
     tr = Tracer(["--netns", "srv", "udp dst port 9"])
     udp_send("cli", "10.0.0.2", 9, 3)
     tr.stop()
     expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
-    n = rule_packets("srv", "INPUT", 1)
+    n = counter()
     f = one_fate(tr, lambda p: p.get("dport") == 9, 3, "dropped", "udp/9")
     for x in f:
-        expect(x["reason"] == "NETFILTER_DROP" and x["rule"] == "filter:INPUT:rule:1"
-               and "-j DROP" in (x.get("rule_text") or "") and x.get("function"),
+        expect(x["reason"] == "NETFILTER_DROP" and x["rule"] == rule
+               and text in (x.get("rule_text") or "") and x.get("function"),
                "fate %s" % x)
     expect(n == 3, "the rule counted %d" % n)
-    return "3 NETFILTER_DROP by filter:INPUT:rule:1 in %s, rule counter 3" % f[0]["function"]
+    return f[0]["function"]
+
+
+def dropped_by_rule():
+    two_hosts()
+    legacy("srv", "-A INPUT -p udp --dport 9 -j DROP")
+    fn = rule_drops_udp9(lambda: rule_packets("srv", "INPUT", 1), "filter:INPUT:rule:1", "-j DROP")
+    return "3 NETFILTER_DROP by filter:INPUT:rule:1 in %s, rule counter 3" % fn
 
 
 def nft_counter(ns, family, table, chain, handle):
@@ -192,18 +200,9 @@ def nft_dropped_by_rule():
        " }\n}\n")
     handle = [o["rule"]["handle"] for o in json.loads(sh("nft -j -a list chain inet t input", ns="srv"))["nftables"]
               if "rule" in o][1]
-    tr = Tracer(["--netns", "srv", "udp dst port 9"])
-    udp_send("cli", "10.0.0.2", 9, 3)
-    tr.stop()
-    expect(tr.rc == 0, "exit %d: %s" % (tr.rc, tr.stderr()))
-    n = nft_counter("srv", "inet", "t", "input", handle)
-    f = one_fate(tr, lambda p: p.get("dport") == 9, 3, "dropped", "udp/9")
-    for x in f:
-        expect(x["reason"] == "NETFILTER_DROP" and x["rule"] == "inet t:input:rule:2"
-               and "udp dport 9" in (x.get("rule_text") or "") and x.get("function"),
-               "fate %s" % x)
-    expect(n == 3, "the rule counted %d" % n)
-    return "3 NETFILTER_DROP by inet t:input:rule:2 (nf_tables) in %s, rule counter 3" % f[0]["function"]
+    fn = rule_drops_udp9(lambda: nft_counter("srv", "inet", "t", "input", handle),
+                         "inet t:input:rule:2", "udp dport 9")
+    return "3 NETFILTER_DROP by inet t:input:rule:2 (nf_tables) in %s, rule counter 3" % fn
 
 
 def ipv6():
